@@ -1,0 +1,47 @@
+//! The start → handle → cancel shape.
+
+use std::future::Future;
+
+use crate::{Cancellation, Error};
+
+/// A handle to work started in the background.
+///
+/// Every strategy's handle implements this trait, so the conformance suite can
+/// drive any of them; a user of one strategy crate can equally call the
+/// inherent methods of its handle, which behave the same.
+///
+/// Dropping a handle never blocks. Whether it stops the work is the
+/// strategy's `cancel_on_handle_drop` capability.
+pub trait CancelHandle: Send {
+    /// What the work produces.
+    type Output: Send;
+
+    /// Asks the work to stop without waiting for it. Harmless to call more
+    /// than once, or after the work has finished (invariant I5).
+    fn request_stop(&self);
+
+    /// `true` once the work has ended: it produced its output, or it stopped.
+    fn is_finished(&self) -> bool;
+
+    /// Asks the work to stop and waits until it has stopped.
+    ///
+    /// Returns [`Cancellation::Finished`] with the output if the work had
+    /// already produced it when the stop took effect (invariant I1), and
+    /// [`Cancellation::Stopped`] otherwise. When this returns, the work will
+    /// never be polled again and its `Drop` has run (invariant I4).
+    ///
+    /// # Cancel safety
+    ///
+    /// The stop is requested when this future is first polled. If the future
+    /// is dropped before it completes, the stop stays requested but nobody
+    /// waits for it to take effect.
+    fn cancel(self) -> impl Future<Output = Result<Cancellation<Self::Output>, Error>> + Send;
+
+    /// Waits until the work ends on its own (or because a stop was requested
+    /// earlier), without asking it to stop.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping this future drops the handle, with the effect described above.
+    fn join(self) -> impl Future<Output = Result<Cancellation<Self::Output>, Error>> + Send;
+}

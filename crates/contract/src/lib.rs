@@ -1,0 +1,55 @@
+//! The timeout-and-cancel contract that every cancel-lab strategy meets.
+//!
+//! # Layout
+//!
+//! - [`Outcome`] and [`Cancellation`]: what the two operations of the contract
+//!   return, and [`Error`]: how a panic in the work or its cleanup comes back.
+//! - [`CancelHandle`]: the start → handle → cancel shape every strategy's
+//!   handle implements.
+//! - [`Capabilities`]: what a strategy on a runtime declares it can do; the
+//!   conformance suite observes each one and fails on a mismatch.
+//! - [`runtime`]: a small adapter (block on, spawn, sleep, now) over tokio,
+//!   async-std and smol, one cargo feature each, so the suite is written once.
+//! - [`probe`]: the instruments the suite attaches to work to *observe* it:
+//!   marks set from `Drop`, poll counters, a counting allocator.
+//! - [`run_slot`] and [`drop_slot`]: run work held in a pinned slot with its
+//!   panics caught, and drop it exactly when a strategy decides to.
+//!
+//! No strategy code lives here. A strategy crate depends on this crate for the
+//! types above and on its runtimes directly.
+//!
+//! # The contract
+//!
+//! 1. **Run with a timeout**: run the work; if it finishes first return
+//!    [`Outcome::Completed`] with its output; if the deadline passes first, stop
+//!    it, wait until it *has* stopped, and return [`Outcome::TimedOut`].
+//! 2. **Start / cancel**: start the work in the background and get a
+//!    [`CancelHandle`]; [`CancelHandle::cancel`] stops it and waits until it
+//!    has stopped, returning [`Cancellation::Finished`] with the output instead
+//!    if the work had already finished.
+//!
+//! "Stopped" means the work will never be polled again, its owned state has
+//! been dropped and, where the strategy allows it, its async cleanup has run.
+//!
+//! ```
+//! use cancel_contract::{Cancellation, Outcome};
+//!
+//! let timed: Outcome<u32> = Outcome::Completed(7);
+//! assert_eq!(timed.completed(), Some(7));
+//! let cancelled: Cancellation<u32> = Cancellation::Stopped;
+//! assert!(cancelled.is_stopped());
+//! ```
+
+mod capability;
+mod error;
+mod handle;
+mod outcome;
+pub mod probe;
+pub mod runtime;
+mod slot;
+
+pub use capability::{Cap, Capabilities, Capability};
+pub use error::{Error, panic_message};
+pub use handle::CancelHandle;
+pub use outcome::{Cancellation, Outcome};
+pub use slot::{drop_slot, run_slot};
