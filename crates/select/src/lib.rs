@@ -1,0 +1,110 @@
+//! Drop-on-select: stop async work by dropping its future.
+//!
+//! A future that is never polled again does nothing more, so the simplest way
+//! to stop async work is to drop it: `tokio::time::timeout`,
+//! `async_std::future::timeout` and `futures_lite::FutureExt::or` with an
+//! `async_io::Timer` all do exactly that when the timer wins.
+//!
+//! # Layout
+//!
+//! One module per runtime, each behind the cargo feature of the same name, so
+//! a user of one runtime compiles no other:
+//!
+//! | module | feature | timeout | start / cancel |
+//! |---|---|---|---|
+//! | [`tokio`](crate::tokio) | `tokio` | `tokio::time::timeout` | `tokio::spawn` + `tokio::select!` on a `oneshot` |
+//! | [`async_std`](crate::async_std) | `async-std` | `async_std::future::timeout` | `async_std::task::spawn` + `or` on a channel |
+//! | [`smol`](crate::smol) | `smol` | `or` with `async_io::Timer` | `Executor::spawn` + `or` on a channel |
+//!
+//! Each module has `run_with_timeout`, `start` (returning a handle that
+//! implements [`CancelHandle`](cancel_contract::CancelHandle)) and
+//! `CAPABILITIES`.
+//!
+//! # What it guarantees
+//!
+//! - The work is dropped **before** the timeout or the stop is reported, so
+//!   its `Drop` has run (invariant I4); a panicking `Drop` comes back as
+//!   [`Error::CleanupPanicked`](cancel_contract::Error::CleanupPanicked).
+//! - Output that is ready when the deadline or the stop is noticed wins over
+//!   the stop (invariant I1): the work is always polled first.
+//! - Nothing else: the work cannot `.await` any cleanup (it is never polled
+//!   again), tasks it spawned live on, CPU-bound work runs until it yields,
+//!   and a blocking call it handed to a thread pool runs to its end.
+//!
+//! # Example
+//!
+//! ```
+//! # #[cfg(feature = "tokio")]
+//! # {
+//! use std::time::Duration;
+//! use cancel_contract::Outcome;
+//!
+//! #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! async fn main() {
+//!     let slow = async {
+//!         tokio::time::sleep(Duration::from_secs(60)).await;
+//!         "done"
+//!     };
+//!     let outcome = cancel_select::tokio::run_with_timeout(Duration::from_millis(10), slow).await;
+//!     assert_eq!(outcome, Ok(Outcome::TimedOut));
+//! }
+//! # main();
+//! # }
+//! ```
+
+#[cfg(feature = "async-std")]
+pub mod async_std;
+#[cfg(feature = "smol")]
+pub mod smol;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
+use cancel_contract::{Cap, Capabilities};
+
+/// What drop-on-select does, on every runtime (the suite observes each).
+pub const CAPABILITIES: Capabilities = Capabilities {
+    // A dropped future is never polled again: it cannot await anything.
+    async_cleanup: Cap::No,
+    // Tasks spawned by the work are not owned by its future.
+    stops_children: Cap::No,
+    // The timer is only looked at when the work yields.
+    stops_cpu_bound: Cap::No,
+    // Dropping the future that awaits a blocking call leaves the call running.
+    stops_blocking: Cap::No,
+    // Our handle owns the stop sender: dropping it is a stop message.
+    cancel_on_handle_drop: Cap::Yes,
+    // The work is stopped from outside at its next `.await`.
+    needs_cooperation: Cap::No,
+    // Dropping the future drops everything it owns.
+    drop_runs_on_force: Cap::Yes,
+};
+
+/// The wrapper task shared by the async-std and smol modules: run the work
+/// until it finishes or `stop` completes, then drop it inside the task.
+#[cfg(any(feature = "async-std", feature = "smol"))]
+async fn until_stopped<F, S>(
+    work: F,
+    stop: S,
+) -> Result<cancel_contract::Cancellation<F::Output>, cancel_contract::Error>
+where
+    F: std::future::Future,
+    S: std::future::Future<Output = ()>,
+{
+    use cancel_contract::{Cancellation, drop_slot, run_slot};
+    use futures_lite::FutureExt as _;
+
+    let mut slot = std::pin::pin!(Some(work));
+    // `or` polls the work first, so output ready when the stop arrives wins (I1).
+    let finished = async { Some(run_slot(slot.as_mut()).await) }
+        .or(async {
+            stop.await;
+            None
+        })
+        .await;
+    match finished {
+        Some(result) => result.map(Cancellation::Finished),
+        // Stopped: drop the work here, inside the task, so a panicking Drop is
+        // caught and reported (I7) and has run before `cancel` returns (I4).
+        None => drop_slot(slot).map(|()| Cancellation::Stopped),
+    }
+}
