@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use async_std::channel::{Sender, bounded};
 use async_std::task::JoinHandle;
-use cancel_contract::{CancelHandle, Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot};
+use cancel_contract::{
+    CancelHandle, Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot,
+};
 
 /// What drop-on-select does on async-std.
 pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
@@ -105,7 +107,11 @@ impl<T: Send + 'static> SelectHandle<T> {
     /// Dropping this future drops the handle, which stops the work.
     pub async fn join(self) -> Result<Cancellation<T>, Error> {
         // Keep the sender alive while we wait: dropping it would stop the work.
-        let SelectHandle { stop, done: _, task } = self;
+        let SelectHandle {
+            stop,
+            done: _,
+            task,
+        } = self;
         let result = task.await;
         drop(stop);
         result

@@ -10,7 +10,9 @@ use std::time::Duration;
 use async_channel::{Sender, bounded};
 use async_executor::{Executor, Task};
 use async_io::Timer;
-use cancel_contract::{CancelHandle, Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot};
+use cancel_contract::{
+    CancelHandle, Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot,
+};
 use futures_lite::FutureExt as _;
 
 /// What drop-on-select does on smol.

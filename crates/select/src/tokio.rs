@@ -7,7 +7,9 @@ use std::pin::pin;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use cancel_contract::{CancelHandle, Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot};
+use cancel_contract::{
+    CancelHandle, Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot,
+};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -88,7 +90,11 @@ impl<T: Send + 'static> SelectHandle<T> {
     pub fn request_stop(&self) {
         // A poisoned lock only means another thread panicked mid-`take`; the
         // Option inside is still valid.
-        let sender = self.stop.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let sender = self
+            .stop
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(sender) = sender {
             // An error means the task already ended: nothing left to stop.
             let _ = sender.send(());
@@ -127,7 +133,9 @@ impl<T: Send + 'static> SelectHandle<T> {
             Err(e) if e.is_panic() => Err(Error::WorkPanicked(cancel_contract::panic_message(
                 &*e.into_panic(),
             ))),
-            Err(_) => Err(Error::Lost("the tokio runtime shut down before the work ended".into())),
+            Err(_) => Err(Error::Lost(
+                "the tokio runtime shut down before the work ended".into(),
+            )),
         }
     }
 }

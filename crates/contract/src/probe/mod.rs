@@ -157,15 +157,13 @@ impl Drop for WorkGuard {
 }
 
 /// Wraps `fut` so every poll is counted on `probe`.
-pub fn count_polls<F: Future>(probe: Arc<Probe>, fut: F) -> impl Future<Output = F::Output> {
-    async move {
-        let mut fut = pin!(fut);
-        std::future::poll_fn(move |cx| {
-            probe.polls.fetch_add(1, Ordering::SeqCst);
-            fut.as_mut().poll(cx)
-        })
-        .await
-    }
+pub async fn count_polls<F: Future>(probe: Arc<Probe>, fut: F) -> F::Output {
+    let mut fut = pin!(fut);
+    std::future::poll_fn(move |cx| {
+        probe.polls.fetch_add(1, Ordering::SeqCst);
+        fut.as_mut().poll(cx)
+    })
+    .await
 }
 
 #[cfg(test)]

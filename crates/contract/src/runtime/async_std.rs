@@ -58,6 +58,10 @@ impl RuntimeHandle for AsyncStdHandle {
         async_std::task::spawn_blocking(f)
     }
 
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` would borrow `self`; the sleep must be 'static"
+    )]
     fn sleep(&self, d: Duration) -> impl Future<Output = ()> + Send + 'static {
         // async-io's timer treats an overflowing deadline as "never".
         async move {

@@ -1,0 +1,229 @@
+//! Work described once, as data, and played by any strategy.
+//!
+//! A [`Script`] is a list of [`Step`]s plus what the work returns, what it
+//! cleans up and whether it listens for a stop. Each strategy's adapter turns
+//! a script into that strategy's idiomatic work with [`perform`] (work that
+//! never looks at a stop signal) or [`perform_until`] (work that selects on
+//! one). Either way the work reports what it did on its [`Probe`].
+
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cancel_contract::probe::{Probe, WorkGuard, count_polls};
+use cancel_contract::runtime::RuntimeHandle;
+use futures_lite::FutureExt as _;
+
+/// The message of a scripted panic in the work.
+pub const WORK_PANIC_MESSAGE: &str = "scripted panic in the work";
+
+/// One thing the work does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Sleep on the runtime's timer (the work yields meanwhile).
+    Sleep(Duration),
+    /// Yield once to the scheduler.
+    Yield,
+    /// Busy-loop for this long without yielding, then mark `spin_done`.
+    Spin(Duration),
+    /// `std::thread::sleep` this long on the runtime's blocking pool and await
+    /// it, then mark `block_done` (from the blocking thread).
+    Block(Duration),
+    /// Spawn a detached child task that owns a guard of the child probe and
+    /// lives until that probe is released.
+    SpawnChild,
+    /// Panic.
+    Panic,
+}
+
+/// A piece of work, as data.
+#[derive(Debug, Clone, Default)]
+pub struct Script {
+    /// What the work does, in order.
+    pub steps: Vec<Step>,
+    /// What it returns when every step is done.
+    pub output: u64,
+    /// When told to stop, await a cleanup that takes this long, then mark
+    /// `cleanup_done`. Only work that hears the stop can do this.
+    pub cleanup: Option<Duration>,
+    /// Whether the work listens for the stop signal its strategy offers.
+    /// Work that does not is what `needs_cooperation` is about.
+    pub cooperative: bool,
+    /// Whether the work's owned state panics when dropped.
+    pub panic_on_drop: bool,
+}
+
+impl Script {
+    /// A cooperative script of these steps returning `output`.
+    pub fn new(steps: impl Into<Vec<Step>>, output: u64) -> Script {
+        Script {
+            steps: steps.into(),
+            output,
+            cooperative: true,
+            ..Script::default()
+        }
+    }
+
+    /// The same script, with an async cleanup of `d` when told to stop.
+    pub fn with_cleanup(mut self, d: Duration) -> Script {
+        self.cleanup = Some(d);
+        self
+    }
+
+    /// The same script, deaf to stop signals.
+    pub fn uncooperative(mut self) -> Script {
+        self.cooperative = false;
+        self
+    }
+
+    /// The same script, with a `Drop` that panics.
+    pub fn panicking_on_drop(mut self) -> Script {
+        self.panic_on_drop = true;
+        self
+    }
+}
+
+/// A script bound to its probes, ready to hand to a strategy.
+///
+/// The guard is taken when the work is made, not when it first runs, so work
+/// that is dropped before its first poll is still seen to be dropped.
+#[derive(Debug)]
+pub struct Work {
+    /// What to do.
+    pub script: Script,
+    /// Observes the work.
+    pub probe: Arc<Probe>,
+    /// Observes the child that [`Step::SpawnChild`] spawns.
+    pub child: Arc<Probe>,
+    guard: WorkGuard,
+}
+
+impl Work {
+    /// Binds `script` to `probe` (and `child` for a spawned child).
+    pub fn new(script: Script, probe: &Arc<Probe>, child: &Arc<Probe>) -> Work {
+        let guard = probe.guard();
+        let guard = if script.panic_on_drop {
+            guard.panicking()
+        } else {
+            guard
+        };
+        Work {
+            script,
+            probe: Arc::clone(probe),
+            child: Arc::clone(child),
+            guard,
+        }
+    }
+}
+
+/// Plays `work` without ever looking at a stop signal: the form drop-on-select
+/// and forced stops take, where the work is stopped from outside.
+pub async fn perform<H: RuntimeHandle>(rt: H, work: Work) -> u64 {
+    match play(rt, work, None::<std::future::Pending<()>>).await {
+        Some(v) => v,
+        // Without a stop signal `play` can only end by finishing its steps.
+        None => unreachable!("work without a stop signal cannot be stopped from inside"),
+    }
+}
+
+/// Plays `work`, selecting on `stop` at every step that waits when the script
+/// is cooperative; on a stop it awaits its cleanup and returns `None`.
+pub async fn perform_until<H, S>(rt: H, work: Work, stop: S) -> Option<u64>
+where
+    H: RuntimeHandle,
+    S: Future<Output = ()>,
+{
+    play(rt, work, Some(stop)).await
+}
+
+async fn play<H, S>(rt: H, work: Work, stop: Option<S>) -> Option<u64>
+where
+    H: RuntimeHandle,
+    S: Future<Output = ()>,
+{
+    let Work {
+        script,
+        probe,
+        child,
+        guard,
+    } = work;
+    let polls = Arc::clone(&probe);
+    count_polls(polls, async move {
+        // The work owns the guard: it is dropped with the work, whichever way.
+        let _guard = guard;
+        probe.started.set();
+        let mut stop = pin!(stop.filter(|_| script.cooperative));
+        for step in &script.steps {
+            let stopped = match *step {
+                Step::Sleep(d) => or_stop(rt.sleep(d), stop.as_mut()).await.is_none(),
+                Step::Yield => or_stop(rt.yield_now(), stop.as_mut()).await.is_none(),
+                Step::Spin(d) => {
+                    spin(d);
+                    probe.spin_done.set();
+                    false
+                }
+                Step::Block(d) => {
+                    let p = Arc::clone(&probe);
+                    let blocking = rt.spawn_blocking(move || {
+                        std::thread::sleep(d);
+                        p.block_done.set();
+                    });
+                    or_stop(blocking, stop.as_mut()).await.is_none()
+                }
+                Step::SpawnChild => {
+                    rt.spawn_detached(linger(rt.clone(), Arc::clone(&child)));
+                    false
+                }
+                Step::Panic => std::panic::panic_any(WORK_PANIC_MESSAGE),
+            };
+            if stopped {
+                if let Some(d) = script.cleanup {
+                    probe.cleanup_started.set();
+                    rt.sleep(d).await;
+                    probe.cleanup_done.set();
+                }
+                return None;
+            }
+        }
+        probe.completed.set();
+        Some(script.output)
+    })
+    .await
+}
+
+/// Runs `step`, or returns `None` as soon as `stop` completes first.
+async fn or_stop<T, S>(step: impl Future<Output = T>, stop: Pin<&mut Option<S>>) -> Option<T>
+where
+    S: Future<Output = ()>,
+{
+    match stop.as_pin_mut() {
+        None => Some(step.await),
+        // `or` polls the step first: a step that is done wins over the stop.
+        Some(stop) => {
+            async { Some(step.await) }
+                .or(async {
+                    stop.await;
+                    None
+                })
+                .await
+        }
+    }
+}
+
+/// Busy-waits without yielding: CPU-bound work as the scheduler sees it.
+fn spin(d: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
+
+/// A child task that holds its probe's guard until the probe is released.
+async fn linger<H: RuntimeHandle>(rt: H, child: Arc<Probe>) {
+    let _guard = child.guard();
+    child.started.set();
+    while !child.is_released() {
+        rt.sleep(Duration::from_millis(5)).await;
+    }
+}

@@ -1,0 +1,6 @@
+//! One adapter per strategy crate: it declares the strategy's capabilities
+//! and calls the crate's own functions with work built from a script.
+
+mod select;
+
+pub use select::Select;

@@ -1,0 +1,117 @@
+//! The suite can fail: a deliberately naive strategy, the kind several
+//! articles recommend, is run through it and must be caught.
+//!
+//! `Naive` runs work in a tokio task and stops it with `abort()`, returning
+//! as soon as it has *asked*: it never waits for the task to stop, and it
+//! never looks for an output that was already there. It also declares
+//! capabilities it does not have.
+
+use std::time::Duration;
+
+use cancel_conformance::{Case, Subject, Work, run_case, script::perform};
+use cancel_contract::runtime::{Runtime, TokioCurrentThread};
+use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Capability, Error, Outcome};
+use tokio::task::JoinHandle;
+
+struct Naive;
+
+struct NaiveHandle(JoinHandle<u64>);
+
+impl CancelHandle for NaiveHandle {
+    type Output = u64;
+
+    fn request_stop(&self) {
+        self.0.abort();
+    }
+
+    fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+
+    async fn cancel(self) -> Result<Cancellation<u64>, Error> {
+        // The bug: `abort()` only asks; the output of a finished task is lost
+        // and a running task may not have been dropped yet.
+        self.0.abort();
+        Ok(Cancellation::Stopped)
+    }
+
+    async fn join(self) -> Result<Cancellation<u64>, Error> {
+        match self.0.await {
+            Ok(v) => Ok(Cancellation::Finished(v)),
+            Err(e) if e.is_panic() => Err(Error::WorkPanicked(cancel_contract::panic_message(
+                &*e.into_panic(),
+            ))),
+            Err(_) => Ok(Cancellation::Stopped),
+        }
+    }
+}
+
+impl Subject<TokioCurrentThread> for Naive {
+    const STRATEGY: &'static str = "naive";
+    // Claims an async cleanup it cannot do.
+    const CAPABILITIES: Capabilities = Capabilities {
+        async_cleanup: Cap::Yes,
+        stops_children: Cap::No,
+        stops_cpu_bound: Cap::No,
+        stops_blocking: Cap::No,
+        cancel_on_handle_drop: Cap::No,
+        needs_cooperation: Cap::No,
+        drop_runs_on_force: Cap::Yes,
+    };
+    type Handle = NaiveHandle;
+
+    async fn run_with_timeout(
+        rt: &<TokioCurrentThread as Runtime>::Handle,
+        timeout: Duration,
+        work: Work,
+    ) -> Result<Outcome<u64>, Error> {
+        let task = tokio::spawn(perform(rt.clone(), work));
+        tokio::time::sleep(timeout).await;
+        // The bug again: report before the task has stopped.
+        task.abort();
+        Ok(Outcome::TimedOut)
+    }
+
+    fn start(rt: &<TokioCurrentThread as Runtime>::Handle, work: Work) -> NaiveHandle {
+        NaiveHandle(tokio::spawn(perform(rt.clone(), work)))
+    }
+}
+
+fn verdict(case: Case) -> cancel_conformance::Verdict {
+    run_case::<Naive, TokioCurrentThread>(case)
+}
+
+#[test]
+fn a_lost_output_fails_completed_wins() {
+    let v = verdict(Case::CompletedWins);
+    assert!(!v.pass, "{v:?}");
+    assert!(v.detail.contains("FAILED"), "{}", v.detail);
+}
+
+#[test]
+fn reporting_before_the_drop_fails_stopped_before_return() {
+    let v = verdict(Case::StoppedBeforeReturn);
+    assert!(!v.pass, "{v:?}");
+    assert_eq!(v.observed, Some(false));
+}
+
+#[test]
+fn a_false_capability_claim_fails() {
+    let v = verdict(Case::Capability(Capability::AsyncCleanup));
+    assert_eq!(
+        (v.declared, v.observed, v.pass),
+        (Some(true), Some(false), false),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn a_true_capability_claim_passes() {
+    // Dropping a tokio JoinHandle detaches the task, as declared.
+    let v = verdict(Case::Capability(Capability::CancelOnHandleDrop));
+    assert_eq!(
+        (v.declared, v.observed, v.pass),
+        (Some(false), Some(false), true),
+        "{v:?}"
+    );
+}

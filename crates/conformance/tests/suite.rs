@@ -1,0 +1,16 @@
+//! Every conformance case × strategy × runtime as its own `#[test]`, named
+//! `<strategy>::<runtime>::<case>`.
+
+use cancel_conformance::{Case, subjects, suite_tests};
+use cancel_contract::probe::CountingAlloc;
+
+// Lets I6 check that memory is back where it was after its cycles.
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+subjects!(suite_tests);
+
+#[test]
+fn the_macro_emits_every_case() {
+    assert_eq!(select::smol::EMITTED, Case::ALL.len());
+}
