@@ -25,6 +25,11 @@
 
 mod cases;
 pub mod script;
+
+// The README's code samples are compiled and run as doc tests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 pub mod subjects;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -320,9 +325,14 @@ macro_rules! subjects {
 /// Emits one `#[test]` per case × strategy × runtime, named
 /// `<strategy>::<runtime>::<case>`, each failing with the verdict's detail.
 ///
-/// ```ignore
+/// ```
 /// use cancel_conformance::{subjects, suite_tests};
+///
+/// // In a test crate: one `#[test]` per case × strategy × runtime.
 /// subjects!(suite_tests);
+/// # fn main() {
+/// #     assert_eq!(select::tokio_current_thread::EMITTED, cancel_conformance::Case::ALL.len());
+/// # }
 /// ```
 #[macro_export]
 macro_rules! suite_tests {
