@@ -2,9 +2,14 @@
 //!
 //! A [`Script`] is a list of [`Step`]s plus what the work returns, what it
 //! cleans up and whether it listens for a stop. Each strategy's adapter turns
-//! a script into that strategy's idiomatic work with [`perform`] (work that
-//! never looks at a stop signal) or [`perform_until`] (work that selects on
-//! one). Either way the work reports what it did on its [`Probe`].
+//! a script into that strategy's idiomatic work with [`perform`] (async work
+//! that never looks at a stop signal), [`perform_until`] (async work that
+//! selects on one) or [`perform_blocking`] (a blocking closure that checks a
+//! flag). Either way the work reports what it did on its [`Probe`].
+//!
+//! A child spawned by [`Step::SpawnChild`] gets what the strategy hands on to
+//! children (a child token, a cloned receiver, the same flag), if anything:
+//! whether it then stops with its parent is the `stops_children` capability.
 
 use std::future::Future;
 use std::pin::{Pin, pin};
@@ -30,8 +35,9 @@ pub enum Step {
     /// `std::thread::sleep` this long on the runtime's blocking pool and await
     /// it, then mark `block_done` (from the blocking thread).
     Block(Duration),
-    /// Spawn a detached child task that owns a guard of the child probe and
-    /// lives until that probe is released.
+    /// Spawn a detached child task (a thread, for blocking work) that owns a
+    /// guard of the child probe and lives until that probe is released, or
+    /// until the stop signal handed to it fires.
     SpawnChild,
     /// Panic.
     Panic,
@@ -120,7 +126,8 @@ impl Work {
 /// Plays `work` without ever looking at a stop signal: the form drop-on-select
 /// and forced stops take, where the work is stopped from outside.
 pub async fn perform<H: RuntimeHandle>(rt: H, work: Work) -> u64 {
-    match play(rt, work, None::<std::future::Pending<()>>).await {
+    let never = || None::<std::future::Pending<()>>;
+    match play(rt, work, never(), never()).await {
         Some(v) => v,
         // Without a stop signal `play` can only end by finishing its steps.
         None => unreachable!("work without a stop signal cannot be stopped from inside"),
@@ -129,18 +136,23 @@ pub async fn perform<H: RuntimeHandle>(rt: H, work: Work) -> u64 {
 
 /// Plays `work`, selecting on `stop` at every step that waits when the script
 /// is cooperative; on a stop it awaits its cleanup and returns `None`.
-pub async fn perform_until<H, S>(rt: H, work: Work, stop: S) -> Option<u64>
+///
+/// `child_stop` is what the work hands to a child it spawns, if the strategy
+/// can hand anything on: the child ends when it completes.
+pub async fn perform_until<H, S, C>(rt: H, work: Work, stop: S, child_stop: Option<C>) -> Option<u64>
 where
     H: RuntimeHandle,
     S: Future<Output = ()>,
+    C: Future<Output = ()> + Send + 'static,
 {
-    play(rt, work, Some(stop)).await
+    play(rt, work, Some(stop), child_stop).await
 }
 
-async fn play<H, S>(rt: H, work: Work, stop: Option<S>) -> Option<u64>
+async fn play<H, S, C>(rt: H, work: Work, stop: Option<S>, child_stop: Option<C>) -> Option<u64>
 where
     H: RuntimeHandle,
     S: Future<Output = ()>,
+    C: Future<Output = ()> + Send + 'static,
 {
     let Work {
         script,
@@ -154,6 +166,7 @@ where
         let _guard = guard;
         probe.started.set();
         let mut stop = pin!(stop.filter(|_| script.cooperative));
+        let mut child_stop = child_stop.filter(|_| script.cooperative);
         for step in &script.steps {
             let stopped = match *step {
                 Step::Sleep(d) => or_stop(rt.sleep(d), stop.as_mut()).await.is_none(),
@@ -172,7 +185,7 @@ where
                     or_stop(blocking, stop.as_mut()).await.is_none()
                 }
                 Step::SpawnChild => {
-                    rt.spawn_detached(linger(rt.clone(), Arc::clone(&child)));
+                    rt.spawn_detached(linger(rt.clone(), Arc::clone(&child), child_stop.take()));
                     false
                 }
                 Step::Panic => std::panic::panic_any(WORK_PANIC_MESSAGE),
@@ -219,11 +232,108 @@ fn spin(d: Duration) {
     }
 }
 
-/// A child task that holds its probe's guard until the probe is released.
-async fn linger<H: RuntimeHandle>(rt: H, child: Arc<Probe>) {
+/// How often lingering children look at their probe's `released` flag.
+const LINGER_TICK: Duration = Duration::from_millis(5);
+
+/// A child task that holds its probe's guard until the probe is released or
+/// `stop` (what its parent handed on, if anything) completes.
+async fn linger<H, C>(rt: H, child: Arc<Probe>, stop: Option<C>)
+where
+    H: RuntimeHandle,
+    C: Future<Output = ()> + Send + 'static,
+{
     let _guard = child.guard();
     child.started.set();
-    while !child.is_released() {
-        rt.sleep(Duration::from_millis(5)).await;
+    let released = async {
+        while !child.is_released() {
+            rt.sleep(LINGER_TICK).await;
+        }
+    };
+    match stop {
+        None => released.await,
+        Some(stop) => released.or(stop).await,
+    }
+}
+
+/// Plays `work` as blocking code on the calling thread: the form a thread
+/// with a stop flag takes. A cooperative script checks `is_stopped` between
+/// steps and every millisecond of a sleep; a `Block` step is one
+/// uninterruptible `std::thread::sleep`. On a stop it runs its cleanup (a
+/// blocking sleep) and returns `None`.
+///
+/// `child_stop` is the check handed to a child thread, if any.
+pub fn perform_blocking<F, C>(work: Work, is_stopped: F, child_stop: Option<C>) -> Option<u64>
+where
+    F: Fn() -> bool,
+    C: Fn() -> bool + Send + 'static,
+{
+    let Work {
+        script,
+        probe,
+        child,
+        guard,
+    } = work;
+    // The work owns the guard: it is dropped when this function returns or unwinds.
+    let _guard = guard;
+    probe.started.set();
+    let listening = script.cooperative;
+    let stopped = || listening && is_stopped();
+    let mut child_stop = child_stop.filter(|_| listening);
+    for step in &script.steps {
+        let interrupted = match *step {
+            Step::Sleep(d) => sleep_unless(d, &stopped),
+            Step::Yield => stopped(),
+            Step::Spin(d) => {
+                spin(d);
+                probe.spin_done.set();
+                false
+            }
+            Step::Block(d) => {
+                std::thread::sleep(d);
+                probe.block_done.set();
+                stopped()
+            }
+            Step::SpawnChild => {
+                let (child, stop) = (Arc::clone(&child), child_stop.take());
+                std::thread::spawn(move || linger_blocking(child, stop));
+                false
+            }
+            Step::Panic => std::panic::panic_any(WORK_PANIC_MESSAGE),
+        };
+        if interrupted {
+            if let Some(d) = script.cleanup {
+                probe.cleanup_started.set();
+                std::thread::sleep(d);
+                probe.cleanup_done.set();
+            }
+            return None;
+        }
+    }
+    probe.completed.set();
+    Some(script.output)
+}
+
+/// Sleeps `d` in slices of at most a millisecond; `true` if `stopped` said so first.
+fn sleep_unless(d: Duration, stopped: &impl Fn() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        if stopped() {
+            return true;
+        }
+        let left = d.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            return false;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(1)));
+    }
+}
+
+/// A child thread that holds its probe's guard until the probe is released or
+/// `stop` says so.
+fn linger_blocking<C: Fn() -> bool>(child: Arc<Probe>, stop: Option<C>) {
+    let _guard = child.guard();
+    child.started.set();
+    while !child.is_released() && !stop.as_ref().is_some_and(|s| s()) {
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
