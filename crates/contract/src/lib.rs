@@ -12,6 +12,8 @@
 //!   async-std and smol, one cargo feature each, so the suite is written once.
 //! - [`probe`]: the instruments the suite attaches to work to *observe* it:
 //!   marks set from `Drop`, poll counters, a counting allocator.
+//! - [`cooperative`]: the shared core of strategies that *ask* the work to
+//!   stop and wait for it (stop messages, tokens, flags).
 //! - [`run_slot`] and [`drop_slot`]: run work held in a pinned slot with its
 //!   panics caught, and drop it exactly when a strategy decides to.
 //!
@@ -41,6 +43,7 @@
 //! ```
 
 mod capability;
+pub mod cooperative;
 mod error;
 mod handle;
 mod outcome;
