@@ -318,6 +318,8 @@ macro_rules! subjects {
     ($callback:ident) => {
         $callback! {
             select: $crate::subjects::Select,
+            channel: $crate::subjects::Channel,
+            token: $crate::subjects::Token,
         }
     };
 }

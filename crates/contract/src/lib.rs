@@ -55,4 +55,4 @@ pub use capability::{Cap, Capabilities, Capability};
 pub use error::{Error, panic_message};
 pub use handle::CancelHandle;
 pub use outcome::{Cancellation, Outcome};
-pub use slot::{drop_slot, run_slot};
+pub use slot::{catch_panics, drop_slot, run_slot};

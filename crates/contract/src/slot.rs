@@ -60,6 +60,18 @@ pub async fn run_slot<F: Future>(mut slot: Pin<&mut Option<F>>) -> Result<F::Out
     .await
 }
 
+/// Runs `work` to completion with its panics caught: the body of a spawned
+/// task whose strategy reports panics as [`Error::WorkPanicked`] on every
+/// runtime alike, instead of each runtime's own way.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops `work`.
+pub async fn catch_panics<F: Future>(work: F) -> Result<F::Output, Error> {
+    let mut slot = std::pin::pin!(Some(work));
+    run_slot(slot.as_mut()).await
+}
+
 /// Drops the work in `slot` now, turning a panic in its `Drop` into
 /// [`Error::CleanupPanicked`]. The slot is empty afterwards, even after a panic.
 pub fn drop_slot<F>(mut slot: Pin<&mut Option<F>>) -> Result<(), Error> {

@@ -1,0 +1,133 @@
+//! Stop messages on async-std: an `async_std::channel` that is closed to stop.
+//!
+//! async-std is deprecated upstream in favour of smol; this module stays
+//! because much code still runs on it.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_std::channel::{Receiver, Sender, bounded};
+use async_std::task::JoinHandle;
+use cancel_contract::cooperative::{run_cooperative, settle};
+use cancel_contract::{CancelHandle, Cancellation, Capabilities, Error, Outcome, catch_panics};
+
+/// What a stop message does on async-std.
+pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
+
+/// Runs `work` until it returns or `timeout` passes; then closes its channel
+/// and waits until the work has returned.
+///
+/// The work stops when `recv()` on its receiver returns an error (closed).
+/// `Some(v)` is `Completed(v)`, even after the deadline; `None` after the
+/// close is `TimedOut`. `Duration::ZERO` closes at once; `Duration::MAX`
+/// never closes.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops the work where it stands: no cleanup runs.
+pub async fn run_with_timeout<W, F, T>(timeout: Duration, work: W) -> Result<Outcome<T>, Error>
+where
+    W: FnOnce(Receiver<()>) -> F,
+    F: Future<Output = Option<T>>,
+{
+    let (stop, stopped) = bounded(1);
+    // async-std's timer (async-io) treats an overflowing deadline as "never".
+    let deadline = async_std::task::sleep(timeout);
+    run_cooperative(work(stopped), deadline, || {
+        stop.close();
+    })
+    .await
+}
+
+/// Starts `work` as an async-std task, handing it a receiver that is closed
+/// on stop; clones of it reach the work's children.
+pub fn start<W, F, T>(work: W) -> ChannelHandle<T>
+where
+    W: FnOnce(Receiver<()>) -> F,
+    F: Future<Output = Option<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let (stop, stopped) = bounded(1);
+    let done = Arc::new(AtomicBool::new(false));
+    let work = work(stopped);
+    let task = async_std::task::spawn({
+        let done = Arc::clone(&done);
+        async move {
+            let ended = catch_panics(work).await;
+            // async-std's JoinHandle cannot say whether the task ended.
+            done.store(true, Ordering::Release);
+            ended
+        }
+    });
+    ChannelHandle { stop, done, task }
+}
+
+/// A handle to work started with [`start`]. Dropping it drops the sender,
+/// which closes the channel: a stop.
+#[derive(Debug)]
+pub struct ChannelHandle<T> {
+    stop: Sender<()>,
+    done: Arc<AtomicBool>,
+    task: JoinHandle<Result<Option<T>, Error>>,
+}
+
+impl<T: Send + 'static> ChannelHandle<T> {
+    /// Closes the channel without waiting; harmless to repeat.
+    pub fn request_stop(&self) {
+        self.stop.close();
+    }
+
+    /// `true` once the work has returned.
+    pub fn is_finished(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+
+    /// Closes the channel and waits until the work has returned.
+    ///
+    /// # Cancel safety
+    ///
+    /// The channel is closed before the first `.await`; dropping this future
+    /// afterwards only stops waiting.
+    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
+        self.request_stop();
+        self.join().await
+    }
+
+    /// Waits until the work returns, without closing the channel.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping this future drops the handle, which stops the work.
+    pub async fn join(self) -> Result<Cancellation<T>, Error> {
+        // Keep the sender alive while we wait: dropping it would stop the work.
+        let ChannelHandle {
+            stop,
+            done: _,
+            task,
+        } = self;
+        let ended = task.await;
+        settle(ended, stop.is_closed())
+    }
+}
+
+impl<T: Send + 'static> CancelHandle for ChannelHandle<T> {
+    type Output = T;
+
+    fn request_stop(&self) {
+        ChannelHandle::request_stop(self);
+    }
+
+    fn is_finished(&self) -> bool {
+        ChannelHandle::is_finished(self)
+    }
+
+    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
+        ChannelHandle::cancel(self)
+    }
+
+    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
+        ChannelHandle::join(self)
+    }
+}

@@ -1,0 +1,136 @@
+//! Stop messages on smol: an `async_channel` that is closed to stop.
+//!
+//! smol has no ambient runtime: `start` spawns onto the executor you pass.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_channel::{Receiver, Sender, bounded};
+use async_executor::{Executor, Task};
+use async_io::Timer;
+use cancel_contract::cooperative::{run_cooperative, settle};
+use cancel_contract::{CancelHandle, Cancellation, Capabilities, Error, Outcome, catch_panics};
+
+/// What a stop message does on smol.
+pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
+
+/// Runs `work` until it returns or `timeout` passes; then closes its channel
+/// and waits until the work has returned.
+///
+/// The work stops when `recv()` on its receiver returns an error (closed).
+/// `Some(v)` is `Completed(v)`, even after the deadline; `None` after the
+/// close is `TimedOut`. `Duration::ZERO` closes at once; `Duration::MAX`
+/// never closes.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops the work where it stands: no cleanup runs.
+pub async fn run_with_timeout<W, F, T>(timeout: Duration, work: W) -> Result<Outcome<T>, Error>
+where
+    W: FnOnce(Receiver<()>) -> F,
+    F: Future<Output = Option<T>>,
+{
+    let (stop, stopped) = bounded(1);
+    // `Timer::after` treats a deadline past `Instant`'s range as "never".
+    let deadline = async {
+        Timer::after(timeout).await;
+    };
+    run_cooperative(work(stopped), deadline, || {
+        stop.close();
+    })
+    .await
+}
+
+/// Starts `work` on `ex`, handing it a receiver that is closed on stop;
+/// clones of it reach the work's children.
+pub fn start<W, F, T>(ex: &Executor<'_>, work: W) -> ChannelHandle<T>
+where
+    W: FnOnce(Receiver<()>) -> F,
+    F: Future<Output = Option<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let (stop, stopped) = bounded(1);
+    let task = ex.spawn(catch_panics(work(stopped)));
+    ChannelHandle {
+        stop,
+        task: Some(task),
+    }
+}
+
+/// A handle to work started with [`start`]. Dropping it closes the channel:
+/// a stop.
+#[derive(Debug)]
+pub struct ChannelHandle<T> {
+    stop: Sender<()>,
+    // `Some` until joined. On drop it is detached, not dropped: dropping a
+    // smol Task would drop the work at once, before it could clean up.
+    task: Option<Task<Result<Option<T>, Error>>>,
+}
+
+impl<T: Send + 'static> ChannelHandle<T> {
+    /// Closes the channel without waiting; harmless to repeat.
+    pub fn request_stop(&self) {
+        self.stop.close();
+    }
+
+    /// `true` once the work has returned.
+    pub fn is_finished(&self) -> bool {
+        self.task.as_ref().is_none_or(Task::is_finished)
+    }
+
+    /// Closes the channel and waits until the work has returned.
+    ///
+    /// # Cancel safety
+    ///
+    /// The channel is closed before the first `.await`; dropping this future
+    /// afterwards only stops waiting.
+    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
+        self.request_stop();
+        self.join().await
+    }
+
+    /// Waits until the work returns, without closing the channel.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping this future drops the handle, which stops the work.
+    pub async fn join(mut self) -> Result<Cancellation<T>, Error> {
+        // Await the task in place: if this future is dropped, `Drop` detaches it.
+        let Some(task) = self.task.as_mut() else {
+            return Err(Error::Lost("the task was already joined".into()));
+        };
+        let ended = task.await;
+        self.task = None;
+        settle(ended, self.stop.is_closed())
+    }
+}
+
+impl<T> Drop for ChannelHandle<T> {
+    fn drop(&mut self) {
+        self.stop.close();
+        if let Some(task) = self.task.take() {
+            // Let the work see the close and clean up; see the field comment.
+            task.detach();
+        }
+    }
+}
+
+impl<T: Send + 'static> CancelHandle for ChannelHandle<T> {
+    type Output = T;
+
+    fn request_stop(&self) {
+        ChannelHandle::request_stop(self);
+    }
+
+    fn is_finished(&self) -> bool {
+        ChannelHandle::is_finished(self)
+    }
+
+    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
+        ChannelHandle::cancel(self)
+    }
+
+    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
+        ChannelHandle::join(self)
+    }
+}

@@ -1,0 +1,137 @@
+//! A cancellation token on smol.
+//!
+//! smol has no ambient runtime: `start` spawns onto the executor you pass.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_executor::{Executor, Task};
+use async_io::Timer;
+use cancel_contract::cooperative::{run_cooperative, settle};
+use cancel_contract::{CancelHandle, Cancellation, Capabilities, Error, Outcome, catch_panics};
+use tokio_util::sync::CancellationToken;
+
+/// What a cancellation token does on smol.
+pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
+
+/// Runs `work` with a fresh token until it returns or `timeout` passes; then
+/// cancels the token and waits until the work has returned.
+///
+/// `Some(v)` is `Completed(v)`, even after the deadline; `None` after the
+/// cancel is `TimedOut`. `Duration::ZERO` cancels at once; `Duration::MAX`
+/// never cancels.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops the work where it stands: no cleanup runs.
+pub async fn run_with_timeout<W, F, T>(timeout: Duration, work: W) -> Result<Outcome<T>, Error>
+where
+    W: FnOnce(CancellationToken) -> F,
+    F: Future<Output = Option<T>>,
+{
+    let token = CancellationToken::new();
+    // `Timer::after` treats a deadline past `Instant`'s range as "never".
+    let deadline = async {
+        Timer::after(timeout).await;
+    };
+    run_cooperative(work(token.clone()), deadline, || token.cancel()).await
+}
+
+/// Starts `work` on `ex` with a fresh token; the handle cancels the token on
+/// `cancel` and when it is dropped.
+pub fn start<W, F, T>(ex: &Executor<'_>, work: W) -> TokenHandle<T>
+where
+    W: FnOnce(CancellationToken) -> F,
+    F: Future<Output = Option<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let token = CancellationToken::new();
+    let task = ex.spawn(catch_panics(work(token.clone())));
+    TokenHandle {
+        token,
+        task: Some(task),
+    }
+}
+
+/// A handle to work started with [`start`]. Dropping it cancels the token.
+#[derive(Debug)]
+pub struct TokenHandle<T> {
+    token: CancellationToken,
+    // `Some` until joined. On drop it is detached, not dropped: dropping a
+    // smol Task would drop the work at once, before it could clean up.
+    task: Option<Task<Result<Option<T>, Error>>>,
+}
+
+impl<T: Send + 'static> TokenHandle<T> {
+    /// The work's token, to cancel it from elsewhere or derive child tokens.
+    pub fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+
+    /// Cancels the token without waiting; harmless to repeat.
+    pub fn request_stop(&self) {
+        self.token.cancel();
+    }
+
+    /// `true` once the work has returned.
+    pub fn is_finished(&self) -> bool {
+        self.task.as_ref().is_none_or(Task::is_finished)
+    }
+
+    /// Cancels the token and waits until the work has returned.
+    ///
+    /// # Cancel safety
+    ///
+    /// The token is cancelled before the first `.await`; dropping this
+    /// future afterwards only stops waiting.
+    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
+        self.request_stop();
+        self.join().await
+    }
+
+    /// Waits until the work returns, without cancelling the token.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping this future drops the handle, which cancels the token.
+    pub async fn join(mut self) -> Result<Cancellation<T>, Error> {
+        // Await the task in place: if this future is dropped, `Drop` detaches it.
+        let Some(task) = self.task.as_mut() else {
+            return Err(Error::Lost("the task was already joined".into()));
+        };
+        let ended = task.await;
+        self.task = None;
+        settle(ended, self.token.is_cancelled())
+    }
+}
+
+impl<T> Drop for TokenHandle<T> {
+    fn drop(&mut self) {
+        // The same as the token's drop guard: dropping the handle cancels.
+        self.token.cancel();
+        if let Some(task) = self.task.take() {
+            // Let the work see the cancel and clean up; see the field comment.
+            task.detach();
+        }
+    }
+}
+
+impl<T: Send + 'static> CancelHandle for TokenHandle<T> {
+    type Output = T;
+
+    fn request_stop(&self) {
+        TokenHandle::request_stop(self);
+    }
+
+    fn is_finished(&self) -> bool {
+        TokenHandle::is_finished(self)
+    }
+
+    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
+        TokenHandle::cancel(self)
+    }
+
+    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
+        TokenHandle::join(self)
+    }
+}
