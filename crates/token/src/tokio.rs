@@ -130,3 +130,34 @@ impl<T: Send + 'static> CancelHandle for TokenHandle<T> {
         TokenHandle::join(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn run_until_cancelled_turns_a_step_into_token_work() {
+        // `run_until_cancelled` drops the step when the token is cancelled and
+        // returns `None`: exactly the shape this crate's work returns.
+        let outcome = run_with_timeout(Duration::from_millis(10), |token| async move {
+            token
+                .run_until_cancelled(tokio::time::sleep(Duration::from_secs(60)))
+                .await
+                .map(|()| "slept")
+        })
+        .await;
+        assert_eq!(outcome, Ok(Outcome::TimedOut));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dropping_the_handle_cancels_through_the_drop_guard() {
+        let (seen, saw) = tokio::sync::oneshot::channel();
+        let handle = start(|token| async move {
+            token.cancelled().await;
+            let _ = seen.send(());
+            None::<()>
+        });
+        drop(handle);
+        assert_eq!(saw.await, Ok(()), "the work saw its token cancelled");
+    }
+}
