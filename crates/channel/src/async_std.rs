@@ -108,6 +108,8 @@ impl<T: Send + 'static> ChannelHandle<T> {
             task,
         } = self;
         let ended = task.await;
+        // Closed by us, or by the work dropping every receiver: either way it no
+        // longer listens, so a `None` counts as stopped.
         settle(ended, stop.is_closed())
     }
 }

@@ -101,6 +101,8 @@ impl<T: Send + 'static> ChannelHandle<T> {
         };
         let ended = task.await;
         self.task = None;
+        // Closed by us, or by the work dropping every receiver: either way it no
+        // longer listens, so a `None` counts as stopped.
         settle(ended, self.stop.is_closed())
     }
 }
