@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_std::channel::{Receiver, Sender, bounded};
 use async_std::task::JoinHandle;
 use cancel_contract::cooperative::{run_cooperative, settle};
-use cancel_contract::{CancelHandle, Cancellation, Capabilities, Error, Outcome, catch_panics};
+use cancel_contract::{Cancellation, Capabilities, Error, Outcome, catch_panics};
 
 /// What a stop message does on async-std.
 pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
@@ -114,22 +114,4 @@ impl<T: Send + 'static> ChannelHandle<T> {
     }
 }
 
-impl<T: Send + 'static> CancelHandle for ChannelHandle<T> {
-    type Output = T;
-
-    fn request_stop(&self) {
-        ChannelHandle::request_stop(self);
-    }
-
-    fn is_finished(&self) -> bool {
-        ChannelHandle::is_finished(self)
-    }
-
-    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        ChannelHandle::cancel(self)
-    }
-
-    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        ChannelHandle::join(self)
-    }
-}
+cancel_contract::delegate_cancel_handle!(ChannelHandle);

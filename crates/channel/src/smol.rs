@@ -9,7 +9,7 @@ use async_channel::{Receiver, Sender, bounded};
 use async_executor::{Executor, Task};
 use async_io::Timer;
 use cancel_contract::cooperative::{run_cooperative, settle};
-use cancel_contract::{CancelHandle, Cancellation, Capabilities, Error, Outcome, catch_panics};
+use cancel_contract::{Cancellation, Capabilities, Error, Outcome, catch_panics};
 
 /// What a stop message does on smol.
 pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
@@ -117,22 +117,4 @@ impl<T> Drop for ChannelHandle<T> {
     }
 }
 
-impl<T: Send + 'static> CancelHandle for ChannelHandle<T> {
-    type Output = T;
-
-    fn request_stop(&self) {
-        ChannelHandle::request_stop(self);
-    }
-
-    fn is_finished(&self) -> bool {
-        ChannelHandle::is_finished(self)
-    }
-
-    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        ChannelHandle::cancel(self)
-    }
-
-    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        ChannelHandle::join(self)
-    }
-}
+cancel_contract::delegate_cancel_handle!(ChannelHandle);

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use cancel_contract::cooperative::{run_cooperative, settle};
-use cancel_contract::{CancelHandle, Cancellation, Capabilities, Error, Outcome, catch_panics};
+use cancel_contract::{Cancellation, Capabilities, Error, Outcome, catch_panics};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
@@ -113,25 +113,7 @@ impl<T: Send + 'static> ChannelHandle<T> {
     }
 }
 
-impl<T: Send + 'static> CancelHandle for ChannelHandle<T> {
-    type Output = T;
-
-    fn request_stop(&self) {
-        ChannelHandle::request_stop(self);
-    }
-
-    fn is_finished(&self) -> bool {
-        ChannelHandle::is_finished(self)
-    }
-
-    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        ChannelHandle::cancel(self)
-    }
-
-    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        ChannelHandle::join(self)
-    }
-}
+cancel_contract::delegate_cancel_handle!(ChannelHandle);
 
 #[cfg(test)]
 mod tests {

@@ -45,3 +45,43 @@ pub trait CancelHandle: Send {
     /// Dropping this future drops the handle, with the effect described above.
     fn join(self) -> impl Future<Output = Result<Cancellation<Self::Output>, Error>> + Send;
 }
+
+/// Implements [`CancelHandle`] for `Handle<T>` by calling its inherent
+/// methods of the same names, so a strategy's handle offers them both as
+/// plain methods and through the trait without writing them twice.
+///
+/// The handle must have inherent `request_stop(&self)`, `is_finished(&self)`,
+/// and `async` `cancel(self)` and `join(self)` returning
+/// `Result<Cancellation<T>, Error>`, for `T: Send + 'static`.
+#[macro_export]
+macro_rules! delegate_cancel_handle {
+    ($handle:ident) => {
+        impl<T: ::core::marker::Send + 'static> $crate::CancelHandle for $handle<T> {
+            type Output = T;
+
+            fn request_stop(&self) {
+                $handle::request_stop(self);
+            }
+
+            fn is_finished(&self) -> bool {
+                $handle::is_finished(self)
+            }
+
+            fn cancel(
+                self,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<$crate::Cancellation<T>, $crate::Error>,
+            > + ::core::marker::Send {
+                $handle::cancel(self)
+            }
+
+            fn join(
+                self,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<$crate::Cancellation<T>, $crate::Error>,
+            > + ::core::marker::Send {
+                $handle::join(self)
+            }
+        }
+    };
+}

@@ -12,9 +12,7 @@ use std::time::Duration;
 
 use async_std::channel::{Sender, bounded};
 use async_std::task::JoinHandle;
-use cancel_contract::{
-    CancelHandle, Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot,
-};
+use cancel_contract::{Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot};
 
 /// What drop-on-select does on async-std.
 pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
@@ -118,22 +116,4 @@ impl<T: Send + 'static> SelectHandle<T> {
     }
 }
 
-impl<T: Send + 'static> CancelHandle for SelectHandle<T> {
-    type Output = T;
-
-    fn request_stop(&self) {
-        SelectHandle::request_stop(self);
-    }
-
-    fn is_finished(&self) -> bool {
-        SelectHandle::is_finished(self)
-    }
-
-    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        SelectHandle::cancel(self)
-    }
-
-    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        SelectHandle::join(self)
-    }
-}
+cancel_contract::delegate_cancel_handle!(SelectHandle);

@@ -10,9 +10,7 @@ use std::time::Duration;
 use async_channel::{Sender, bounded};
 use async_executor::{Executor, Task};
 use async_io::Timer;
-use cancel_contract::{
-    CancelHandle, Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot,
-};
+use cancel_contract::{Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot};
 use futures_lite::FutureExt as _;
 
 /// What drop-on-select does on smol.
@@ -126,22 +124,4 @@ impl<T> Drop for SelectHandle<T> {
     }
 }
 
-impl<T: Send + 'static> CancelHandle for SelectHandle<T> {
-    type Output = T;
-
-    fn request_stop(&self) {
-        SelectHandle::request_stop(self);
-    }
-
-    fn is_finished(&self) -> bool {
-        SelectHandle::is_finished(self)
-    }
-
-    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        SelectHandle::cancel(self)
-    }
-
-    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        SelectHandle::join(self)
-    }
-}
+cancel_contract::delegate_cancel_handle!(SelectHandle);

@@ -7,9 +7,7 @@ use std::pin::pin;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use cancel_contract::{
-    CancelHandle, Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot,
-};
+use cancel_contract::{Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -140,25 +138,7 @@ impl<T: Send + 'static> SelectHandle<T> {
     }
 }
 
-impl<T: Send + 'static> CancelHandle for SelectHandle<T> {
-    type Output = T;
-
-    fn request_stop(&self) {
-        SelectHandle::request_stop(self);
-    }
-
-    fn is_finished(&self) -> bool {
-        SelectHandle::is_finished(self)
-    }
-
-    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        SelectHandle::cancel(self)
-    }
-
-    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        SelectHandle::join(self)
-    }
-}
+cancel_contract::delegate_cancel_handle!(SelectHandle);
 
 #[cfg(test)]
 mod tests {

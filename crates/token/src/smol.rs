@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_executor::{Executor, Task};
 use async_io::Timer;
 use cancel_contract::cooperative::{run_cooperative, settle};
-use cancel_contract::{CancelHandle, Cancellation, Capabilities, Error, Outcome, catch_panics};
+use cancel_contract::{Cancellation, Capabilities, Error, Outcome, catch_panics};
 use tokio_util::sync::CancellationToken;
 
 /// What a cancellation token does on smol.
@@ -116,22 +116,4 @@ impl<T> Drop for TokenHandle<T> {
     }
 }
 
-impl<T: Send + 'static> CancelHandle for TokenHandle<T> {
-    type Output = T;
-
-    fn request_stop(&self) {
-        TokenHandle::request_stop(self);
-    }
-
-    fn is_finished(&self) -> bool {
-        TokenHandle::is_finished(self)
-    }
-
-    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        TokenHandle::cancel(self)
-    }
-
-    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        TokenHandle::join(self)
-    }
-}
+cancel_contract::delegate_cancel_handle!(TokenHandle);
