@@ -320,6 +320,7 @@ macro_rules! subjects {
             select: $crate::subjects::Select,
             channel: $crate::subjects::Channel,
             token: $crate::subjects::Token,
+            abort: $crate::subjects::Abort,
         }
     };
 }
