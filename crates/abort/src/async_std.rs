@@ -16,7 +16,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use async_std::task::JoinHandle;
-use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Error, Outcome};
+use cancel_contract::{Cancellation, Cap, Capabilities, Error, Outcome};
 
 use crate::guarded::{Watch, guard};
 
@@ -173,25 +173,7 @@ impl<T: Send> AbortHandle<T> {
     }
 }
 
-impl<T: Send> CancelHandle for AbortHandle<T> {
-    type Output = T;
-
-    fn request_stop(&self) {
-        AbortHandle::request_stop(self);
-    }
-
-    fn is_finished(&self) -> bool {
-        AbortHandle::is_finished(self)
-    }
-
-    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        AbortHandle::cancel(self)
-    }
-
-    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        AbortHandle::join(self)
-    }
-}
+cancel_contract::delegate_cancel_handle!(AbortHandle);
 
 #[cfg(test)]
 mod tests {

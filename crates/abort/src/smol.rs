@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use async_executor::{Executor, Task};
 use async_io::Timer;
-use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Error, Outcome};
+use cancel_contract::{Cancellation, Cap, Capabilities, Error, Outcome};
 use futures_lite::FutureExt as _;
 
 use crate::guarded::{Watch, guard};
@@ -157,25 +157,7 @@ impl<T: Send> AbortHandle<T> {
     }
 }
 
-impl<T: Send> CancelHandle for AbortHandle<T> {
-    type Output = T;
-
-    fn request_stop(&self) {
-        AbortHandle::request_stop(self);
-    }
-
-    fn is_finished(&self) -> bool {
-        AbortHandle::is_finished(self)
-    }
-
-    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        AbortHandle::cancel(self)
-    }
-
-    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        AbortHandle::join(self)
-    }
-}
+cancel_contract::delegate_cancel_handle!(AbortHandle);
 
 #[cfg(test)]
 mod tests {

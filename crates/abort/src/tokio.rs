@@ -62,9 +62,7 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use cancel_contract::{
-    CancelHandle, Cancellation, Cap, Capabilities, Error, Outcome, panic_message, run_slot,
-};
+use cancel_contract::{Cancellation, Cap, Capabilities, Error, Outcome, panic_message, run_slot};
 use tokio::sync::oneshot;
 use tokio::task::{JoinError, JoinHandle};
 
@@ -232,25 +230,7 @@ impl<T: Send> AbortHandle<T> {
     }
 }
 
-impl<T: Send> CancelHandle for AbortHandle<T> {
-    type Output = T;
-
-    fn request_stop(&self) {
-        AbortHandle::request_stop(self);
-    }
-
-    fn is_finished(&self) -> bool {
-        AbortHandle::is_finished(self)
-    }
-
-    fn cancel(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        AbortHandle::cancel(self)
-    }
-
-    fn join(self) -> impl Future<Output = Result<Cancellation<T>, Error>> + Send {
-        AbortHandle::join(self)
-    }
-}
+cancel_contract::delegate_cancel_handle!(AbortHandle);
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,7 @@ use cancel_contract::probe::{DROP_PANIC_MESSAGE, live_bytes};
 use cancel_contract::runtime::{Clock, Runtime, RuntimeHandle};
 use cancel_contract::{CancelHandle, Cancellation, Cap, Error, Outcome};
 
-use super::{Checks, LONG, Observation, PATIENCE, build, probes, work};
+use super::{Checks, GRACE, LONG, Observation, PATIENCE, build, probes, work};
 use crate::script::{Script, Step, WORK_PANIC_MESSAGE};
 use crate::{Subject, wait_until};
 
@@ -237,6 +237,12 @@ pub(crate) fn no_leaks<S: Subject<R>, R: Runtime>() -> Observation {
     let before = live_bytes();
     unexpected.extend(rt.block_on(cycles(LEAK_CYCLES)));
     let after = live_bytes();
+    // A task that has just returned its output can still be on the runtime's
+    // books for a moment (tokio's multi-thread workers remove it after waking
+    // the joiner): give the count a grace period to settle, then require zero.
+    rt.block_on(wait_until(&h, GRACE, || {
+        rt.alive_tasks().is_none_or(|n| n == 0)
+    }));
     let tasks = rt.alive_tasks();
 
     let mut checks = Checks::default();
