@@ -139,7 +139,12 @@ pub async fn perform<H: RuntimeHandle>(rt: H, work: Work) -> u64 {
 ///
 /// `child_stop` is what the work hands to a child it spawns, if the strategy
 /// can hand anything on: the child ends when it completes.
-pub async fn perform_until<H, S, C>(rt: H, work: Work, stop: S, child_stop: Option<C>) -> Option<u64>
+pub async fn perform_until<H, S, C>(
+    rt: H,
+    work: Work,
+    stop: S,
+    child_stop: Option<C>,
+) -> Option<u64>
 where
     H: RuntimeHandle,
     S: Future<Output = ()>,
