@@ -318,6 +318,7 @@ macro_rules! subjects {
     ($callback:ident) => {
         $callback! {
             select: $crate::subjects::Select,
+            thread: $crate::subjects::Thread,
         }
     };
 }

@@ -2,5 +2,7 @@
 //! and calls the crate's own functions with work built from a script.
 
 mod select;
+mod thread;
 
 pub use select::Select;
+pub use thread::Thread;
