@@ -151,6 +151,12 @@ pub trait Subject<R: Runtime>: 'static {
     /// What the strategy declares on this runtime.
     const CAPABILITIES: Capabilities;
 
+    /// Whether this subject's cases may run on a virtual (paused) clock where
+    /// the runtime offers one. Work on blocking threads cannot: tokio stops
+    /// auto-advancing its paused clock while a `spawn_blocking` task runs,
+    /// so a timeout around blocking work would never fire.
+    const VIRTUAL_TIME: bool = true;
+
     /// The handle `start` returns.
     type Handle: CancelHandle<Output = u64>;
 
@@ -321,6 +327,7 @@ macro_rules! subjects {
             channel: $crate::subjects::Channel,
             token: $crate::subjects::Token,
             abort: $crate::subjects::Abort,
+            thread: $crate::subjects::Thread,
         }
     };
 }

@@ -6,21 +6,12 @@ use std::time::Duration;
 use cancel_contract::runtime::{Clock, Runtime, RuntimeHandle};
 use cancel_contract::{CancelHandle, Cancellation, Capability, Outcome};
 
-use super::{GRACE, LONG, Observation, PATIENCE, build, probes, work};
+use super::{GRACE, LONG, Observation, PATIENCE, probes, work};
 use crate::script::{Script, Step};
 use crate::{Subject, wait_until};
 
 const fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-macro_rules! runtime {
-    ($clock:expr) => {
-        match build::<R>($clock) {
-            Ok(rt) => rt,
-            Err(failed) => return failed,
-        }
-    };
 }
 
 /// The observing function for one capability.

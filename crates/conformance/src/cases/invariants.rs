@@ -6,22 +6,12 @@ use cancel_contract::probe::{DROP_PANIC_MESSAGE, live_bytes};
 use cancel_contract::runtime::{Clock, Runtime, RuntimeHandle};
 use cancel_contract::{CancelHandle, Cancellation, Cap, Error, Outcome};
 
-use super::{Checks, GRACE, LONG, Observation, PATIENCE, build, probes, work};
+use super::{Checks, GRACE, LONG, Observation, PATIENCE, probes, work};
 use crate::script::{Script, Step, WORK_PANIC_MESSAGE};
 use crate::{Subject, wait_until};
 
 const fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-/// Builds the runtime or returns the failed observation from the case.
-macro_rules! runtime {
-    ($clock:expr) => {
-        match build::<R>($clock) {
-            Ok(rt) => rt,
-            Err(failed) => return failed,
-        }
-    };
 }
 
 /// I1: output that exists before the stop takes effect is returned.

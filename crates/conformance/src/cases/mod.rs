@@ -4,6 +4,17 @@
 //! returns an [`Observation`]: `observed` is the answer to the case's
 //! question (for invariants: "does it hold?"), `detail` is what was seen.
 
+/// Builds the runtime a case asks for, for subject `S` (see [`build`]), or
+/// returns the failed observation from the case.
+macro_rules! runtime {
+    ($clock:expr) => {
+        match super::build::<S, R>($clock) {
+            Ok(rt) => rt,
+            Err(failed) => return failed,
+        }
+    };
+}
+
 mod capabilities;
 mod invariants;
 
@@ -20,6 +31,7 @@ use std::time::Duration;
 use cancel_contract::probe::Probe;
 use cancel_contract::runtime::{Clock, Runtime};
 
+use crate::Subject;
 use crate::script::{Script, Work};
 
 /// Long enough to outlive any case: work that sleeps this long is only ever
@@ -58,8 +70,10 @@ impl Observation {
     }
 }
 
-/// A fresh runtime with the clock a case asks for.
-pub(crate) fn build<R: Runtime>(clock: Clock) -> Result<R, Observation> {
+/// A fresh runtime with the clock a case asks for, or real time if the
+/// subject cannot run on a virtual clock (see [`Subject::VIRTUAL_TIME`]).
+pub(crate) fn build<S: Subject<R>, R: Runtime>(clock: Clock) -> Result<R, Observation> {
+    let clock = if S::VIRTUAL_TIME { clock } else { Clock::Real };
     R::build(clock).map_err(|e| Observation::failed(format!("could not build the runtime: {e}")))
 }
 

@@ -4,9 +4,11 @@
 mod abort;
 mod channel;
 mod select;
+mod thread;
 mod token;
 
 pub use abort::Abort;
 pub use channel::Channel;
 pub use select::Select;
+pub use thread::Thread;
 pub use token::Token;

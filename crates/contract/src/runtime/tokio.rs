@@ -10,14 +10,45 @@ use super::{Clock, Runtime, RuntimeHandle, RuntimeKind};
 /// and auto-advances whenever the runtime has nothing else to do.
 #[derive(Debug)]
 pub struct TokioCurrentThread {
-    rt: tokio::runtime::Runtime,
+    rt: Owned,
     paused: bool,
 }
 
 /// tokio's multi-thread runtime with two worker threads (one per core here).
 #[derive(Debug)]
 pub struct TokioMultiThread {
-    rt: tokio::runtime::Runtime,
+    rt: Owned,
+}
+
+/// How long dropping a tokio adapter waits for blocking tasks still running.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(10);
+
+/// A tokio runtime that never hangs its owner on drop.
+///
+/// A plain `Runtime` drop waits for every running `spawn_blocking` closure,
+/// however long it runs. This waits at most [`SHUTDOWN_LIMIT`], then leaves
+/// such threads behind.
+#[derive(Debug)]
+struct Owned(Option<tokio::runtime::Runtime>);
+
+impl std::ops::Deref for Owned {
+    type Target = tokio::runtime::Runtime;
+
+    fn deref(&self) -> &Self::Target {
+        match &self.0 {
+            Some(rt) => rt,
+            // Only `drop` takes the runtime out, and nothing runs after it.
+            None => unreachable!("the runtime is taken only when dropped"),
+        }
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_timeout(SHUTDOWN_LIMIT);
+        }
+    }
 }
 
 /// The [`RuntimeHandle`] of both tokio runtimes.
@@ -34,7 +65,10 @@ impl Runtime for TokioCurrentThread {
             .enable_all()
             .start_paused(paused)
             .build()?;
-        Ok(TokioCurrentThread { rt, paused })
+        Ok(TokioCurrentThread {
+            rt: Owned(Some(rt)),
+            paused,
+        })
     }
 
     fn handle(&self) -> TokioHandle {
@@ -64,7 +98,9 @@ impl Runtime for TokioMultiThread {
             .worker_threads(2)
             .enable_all()
             .build()?;
-        Ok(TokioMultiThread { rt })
+        Ok(TokioMultiThread {
+            rt: Owned(Some(rt)),
+        })
     }
 
     fn handle(&self) -> TokioHandle {

@@ -1,0 +1,214 @@
+//! Blocking work stopped by a flag.
+//!
+//! Nothing can stop a thread from outside: not `JoinHandle::abort`, not
+//! dropping a handle, not a runtime shutting down. Blocking work stops when
+//! it looks at a [`StopFlag`] and sees it set. So the work here is a blocking
+//! closure handed the flag, `FnOnce(&StopFlag) -> Option<T>`, which returns
+//! `Some(v)` when it finished and `None` when it stopped because the flag
+//! said so (the convention of tokio-util's `run_until_cancelled`). Timing
+//! out or cancelling sets the flag, then **waits until the work has
+//! returned**.
+//!
+//! # Layout
+//!
+//! `std_thread` is always compiled and needs no runtime; each async module
+//! sits behind the cargo feature of the same name, so a user of one runtime
+//! compiles no other:
+//!
+//! | module | feature | the work runs on | timeout | start / cancel |
+//! |---|---|---|---|---|
+//! | [`std_thread`] | — | `std::thread::spawn` | `mpsc::Receiver::recv_timeout`, then `join` | blocking `ThreadHandle::cancel` |
+//! | [`tokio`] | `tokio` | `tokio::task::spawn_blocking` | `tokio::time::timeout` on the `JoinHandle` | `ThreadHandle`, a [`CancelHandle`](cancel_contract::CancelHandle) |
+//! | [`async_std`] | `async-std` | `async_std::task::spawn_blocking` | `async_std::future::timeout` on the `JoinHandle` | `ThreadHandle`, a `CancelHandle` |
+//! | [`smol`] | `smol` | `blocking::unblock` | `or` with `async_io::Timer` | `ThreadHandle`, a `CancelHandle` |
+//!
+//! Each module has `run_with_timeout`, `start` and `CAPABILITIES`; none needs
+//! an executor passed in, because every blocking pool here is global or
+//! ambient.
+//!
+//! # What it guarantees
+//!
+//! - When `run_with_timeout` or `cancel` returns, the work has returned:
+//!   nothing of it runs any more, not even a blocking call it was in, its
+//!   owned state has been dropped, and the cleanup it did after seeing the
+//!   flag has finished — blocking cleanup on its own thread, not an `.await`.
+//! - Output wins (invariant I1): work that returns `Some(v)` even though the
+//!   flag was set is reported as completed or finished with `v`.
+//! - Threads the work starts stop too when it hands them a clone of the flag.
+//! - Dropping a handle sets the flag and lets the thread go, like C++'s
+//!   `std::jthread` without the join (dropping never blocks): a handle that
+//!   only detached would take the last way to stop the work with it. Call
+//!   `detach` to let the work run on.
+//! - Nothing else: the stop is a request. A loop that never checks the flag
+//!   runs to its end, and so does a blocking call; no module can force the
+//!   work, and tokio's `JoinHandle::abort` cannot stop a `spawn_blocking`
+//!   closure that has started (see the [`tokio`] module).
+//!
+//! A panic in the work, or in its `Drop` as it returns, comes back as
+//! [`Error::WorkPanicked`]: both happen inside the one closure, so the two
+//! cannot be told apart. `None` returned when nobody asked the work to stop
+//! is [`Error::Lost`].
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::Duration;
+//! use cancel_contract::{Cancellation, Outcome};
+//! use cancel_thread::std_thread;
+//!
+//! // Blocking work that looks at its flag between small steps.
+//! let count = |flag: &cancel_thread::StopFlag| {
+//!     let mut sum = 0_u64;
+//!     for n in 0..1_000_u64 {
+//!         if flag.is_stopped() {
+//!             return None;
+//!         }
+//!         sum += n;
+//!     }
+//!     Some(sum)
+//! };
+//! let outcome = std_thread::run_with_timeout(Duration::from_secs(60), count);
+//! assert_eq!(outcome, Ok(Outcome::Completed(499_500)));
+//!
+//! let handle = std_thread::start(|flag| {
+//!     while !flag.is_stopped() {
+//!         std::thread::sleep(Duration::from_millis(1));
+//!     }
+//!     None::<u64>
+//! });
+//! // Sets the flag, then waits until the thread has returned.
+//! assert_eq!(handle.cancel(), Ok(Cancellation::Stopped));
+//! ```
+//!
+//! The same work on tokio's blocking pool:
+//!
+//! ```
+//! # #[cfg(feature = "tokio")]
+//! # {
+//! use std::time::Duration;
+//! use cancel_contract::Outcome;
+//!
+//! #[tokio::main]
+//! async fn main() {
+//!     let outcome = cancel_thread::tokio::run_with_timeout(Duration::from_millis(10), |flag| {
+//!         while !flag.is_stopped() {
+//!             std::thread::sleep(Duration::from_millis(1));
+//!         }
+//!         None::<u64>
+//!     })
+//!     .await;
+//!     assert_eq!(outcome, Ok(Outcome::TimedOut));
+//! }
+//! # main();
+//! # }
+//! ```
+
+#[cfg(feature = "async-std")]
+pub mod async_std;
+mod flag;
+#[cfg(feature = "smol")]
+pub mod smol;
+pub mod std_thread;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
+pub use flag::StopFlag;
+
+use cancel_contract::{Cancellation, Cap, Capabilities, Error, Outcome};
+
+/// What a thread with a stop flag does, on every runtime and on a plain
+/// `std::thread` (the suite observes each).
+pub const CAPABILITIES: Capabilities = Capabilities {
+    // The work runs its cleanup after it sees the flag and before it returns,
+    // and we wait for it to return. It is blocking cleanup on the work's
+    // thread, not an `.await`: the work is a closure, not a future.
+    async_cleanup: Cap::Yes,
+    // A thread the work starts stops too when it is handed a clone of the flag.
+    stops_children: Cap::Yes,
+    // A loop that never looks at the flag runs to its end.
+    stops_cpu_bound: Cap::No,
+    // The stop is confirmed only once the work has returned, so a blocking
+    // call it was in has ended by then: nothing runs after `cancel` returns.
+    stops_blocking: Cap::Yes,
+    // Dropping a handle sets the flag (it cannot wait: dropping never blocks).
+    // A handle that only detached would leave work that nobody can stop any
+    // more, and on tokio a runtime's drop waits for every running
+    // `spawn_blocking` closure, so it would never return.
+    cancel_on_handle_drop: Cap::Yes,
+    // The flag is only a request: work that never checks it is not stopped.
+    needs_cooperation: Cap::Yes,
+    drop_runs_on_force: Cap::Unsupported("a thread cannot be forced to stop"),
+};
+
+/// What the work's return value means once it has returned: `None` is a stop
+/// only if one was asked for; otherwise the work gave up on its own.
+fn ended<T>(returned: Option<T>, flag: &StopFlag) -> Result<Cancellation<T>, Error> {
+    match returned {
+        Some(v) => Ok(Cancellation::Finished(v)),
+        None if flag.is_stopped() => Ok(Cancellation::Stopped),
+        None => Err(Error::Lost(
+            "the work returned None, but no stop had been requested".into(),
+        )),
+    }
+}
+
+/// The same answer for `run_with_timeout`, whose only stop is the deadline.
+fn timed<T>(cancellation: Cancellation<T>) -> Outcome<T> {
+    match cancellation {
+        Cancellation::Finished(v) => Outcome::Completed(v),
+        Cancellation::Stopped => Outcome::TimedOut,
+    }
+}
+
+/// Sets the flag when dropped, so a `run_with_timeout` future dropped before
+/// it finishes still asks its work to stop.
+#[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
+struct StopOnDrop<'a>(&'a StopFlag);
+
+#[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        // After a normal return the work has ended, so this is never seen.
+        self.0.stop();
+    }
+}
+
+/// The closure the async-std and smol modules hand to their blocking pools:
+/// the work, with a panic caught on its own thread. Both pools would resume
+/// the panic in whoever awaits the task, not return it as a value the way
+/// tokio's `JoinError` does.
+#[cfg(any(feature = "async-std", feature = "smol"))]
+fn caught<T, F>(
+    flag: StopFlag,
+    work: F,
+) -> impl FnOnce() -> Result<Option<T>, Error> + Send + 'static
+where
+    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    T: Send + 'static,
+{
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    // AssertUnwindSafe: after a panic the work is gone; only its message is kept.
+    move || {
+        catch_unwind(AssertUnwindSafe(|| work(&flag)))
+            .map_err(|payload| Error::WorkPanicked(cancel_contract::panic_message(&*payload)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn none_is_a_stop_only_when_one_was_asked_for() {
+        let flag = StopFlag::new();
+        assert!(matches!(ended::<u8>(None, &flag), Err(Error::Lost(_))));
+        assert_eq!(ended(Some(1), &flag), Ok(Cancellation::Finished(1)));
+        flag.stop();
+        assert_eq!(ended::<u8>(None, &flag), Ok(Cancellation::Stopped));
+        // Output that exists wins over the stop (I1).
+        assert_eq!(ended(Some(2), &flag), Ok(Cancellation::Finished(2)));
+        assert_eq!(timed(Cancellation::Finished(2)), Outcome::Completed(2));
+        assert_eq!(timed::<u8>(Cancellation::Stopped), Outcome::TimedOut);
+    }
+}

@@ -1,0 +1,206 @@
+//! Blocking work on smol's blocking pool: `blocking::unblock`, raced with an
+//! `async_io::Timer` by `futures_lite::FutureExt::or`.
+//!
+//! The blocking pool is global, so unlike spawning a future on smol, nothing
+//! here needs an executor passed in.
+//!
+//! ```
+//! use std::time::Duration;
+//! use cancel_contract::Outcome;
+//!
+//! futures_lite::future::block_on(async {
+//!     let outcome = cancel_thread::smol::run_with_timeout(Duration::from_millis(5), |flag| {
+//!         while !flag.is_stopped() {
+//!             std::thread::sleep(Duration::from_millis(1));
+//!         }
+//!         None::<u64>
+//!     })
+//!     .await;
+//!     assert_eq!(outcome, Ok(Outcome::TimedOut));
+//! });
+//! ```
+
+use std::time::Duration;
+
+use async_io::Timer;
+use blocking::Task;
+use cancel_contract::{Cancellation, Capabilities, Error, Outcome};
+use futures_lite::FutureExt as _;
+
+use crate::{StopFlag, StopOnDrop};
+
+/// What a thread with a stop flag does on smol.
+pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
+
+/// Runs `work` on the blocking pool until it returns or `timeout` passes; on
+/// timeout, sets its flag and waits until it has returned.
+///
+/// Returns [`Outcome::Completed`] when the work returned `Some(v)`, even after
+/// the deadline, and [`Outcome::TimedOut`] when it returned `None` after the
+/// flag was set. `Duration::ZERO` sets the flag at once unless the work has
+/// already returned; `Duration::MAX` never times out (`Timer::after` treats a
+/// deadline past `Instant`'s range as "never").
+///
+/// A panic in the work, or in its `Drop`, comes back as
+/// [`Error::WorkPanicked`].
+///
+/// # Cancel safety
+///
+/// Dropping the returned future sets the flag but cannot wait: the work may
+/// still be running until it next looks at its flag. Work that has not
+/// started yet never starts.
+pub async fn run_with_timeout<T, F>(timeout: Duration, work: F) -> Result<Outcome<T>, Error>
+where
+    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let flag = StopFlag::new();
+    let _stop_if_dropped = StopOnDrop(&flag);
+    let mut task = blocking::unblock(crate::caught(flag.clone(), work));
+    // `or` polls the task before the timer: a result already there wins.
+    let returned = async { Some((&mut task).await) }
+        .or(async {
+            Timer::after(timeout).await;
+            None
+        })
+        .await;
+    let returned = match returned {
+        Some(returned) => returned,
+        None => {
+            flag.stop();
+            task.await
+        }
+    };
+    crate::ended(returned?, &flag).map(crate::timed)
+}
+
+/// Starts `work` on the blocking pool and returns a handle whose `cancel`
+/// sets its flag and waits until it has returned.
+pub fn start<T, F>(work: F) -> ThreadHandle<T>
+where
+    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let flag = StopFlag::new();
+    let task = blocking::unblock(crate::caught(flag.clone(), work));
+    ThreadHandle {
+        flag,
+        task: Some(task),
+    }
+}
+
+/// A handle to work started with [`start`].
+///
+/// Dropping it sets the flag and detaches the blocking task without waiting;
+/// [`detach`](ThreadHandle::detach) lets the work run on instead.
+#[derive(Debug)]
+pub struct ThreadHandle<T> {
+    flag: StopFlag,
+    // `Some` until joined or detached. Detached, not dropped, on drop: the
+    // flag is what stops the work, on every runtime alike.
+    task: Option<Task<Result<Option<T>, Error>>>,
+}
+
+impl<T: Send + 'static> ThreadHandle<T> {
+    /// Asks the work to stop without waiting: sets its flag. Harmless to
+    /// repeat, and after the work has ended.
+    pub fn request_stop(&self) {
+        self.flag.stop();
+    }
+
+    /// `true` once the work has returned, finished or stopped.
+    pub fn is_finished(&self) -> bool {
+        self.task.as_ref().is_none_or(Task::is_finished)
+    }
+
+    /// The work's flag, to stop it from elsewhere or to hand to other work.
+    pub fn flag(&self) -> &StopFlag {
+        &self.flag
+    }
+
+    /// Sets the flag and waits until the work has returned; returns its
+    /// output instead if it returned `Some`.
+    ///
+    /// # Cancel safety
+    ///
+    /// The stop is requested when this future is first polled; dropping it
+    /// afterwards only stops waiting.
+    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
+        self.request_stop();
+        self.join().await
+    }
+
+    /// Waits until the work returns on its own, or because a stop was
+    /// requested earlier, without asking it to stop.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping this future drops the handle, which sets the flag.
+    pub async fn join(mut self) -> Result<Cancellation<T>, Error> {
+        // Await in place: if this future is dropped, `Drop` still sets the flag.
+        let Some(task) = self.task.as_mut() else {
+            return Err(Error::Lost("the task was already joined".into()));
+        };
+        let returned = task.await;
+        self.task = None;
+        crate::ended(returned?, &self.flag)
+    }
+
+    /// Lets the work run on without a handle: unlike dropping the handle,
+    /// this does not set the flag. Keep a clone of [`flag`](ThreadHandle::flag)
+    /// to stop it later.
+    pub fn detach(mut self) {
+        if let Some(task) = self.task.take() {
+            // Dropping a smol Task would cancel it; `detach` lets it run on.
+            task.detach();
+        }
+    }
+}
+
+impl<T> Drop for ThreadHandle<T> {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            // Ask the work to stop, then let the task finish on its own.
+            self.flag.stop();
+            task.detach();
+        }
+    }
+}
+
+cancel_contract::delegate_cancel_handle!(ThreadHandle);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cancel_contract::probe::Probe;
+
+    #[test]
+    fn timeout_cancel_and_panic() {
+        futures_lite::future::block_on(async {
+            let probe = Probe::new();
+            let guard = probe.guard();
+            let outcome = run_with_timeout(Duration::from_millis(5), move |flag| {
+                let _guard = guard;
+                while !flag.is_stopped() {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                None::<u8>
+            })
+            .await;
+            assert_eq!(outcome, Ok(Outcome::TimedOut));
+            assert_eq!(probe.alive(), 0);
+
+            let outcome = run_with_timeout(Duration::MAX, |_| Some(6)).await;
+            assert_eq!(outcome, Ok(Outcome::Completed(6)));
+
+            let handle = start(|_| Some(12));
+            while !handle.is_finished() {
+                futures_lite::future::yield_now().await;
+            }
+            assert_eq!(handle.cancel().await, Ok(Cancellation::Finished(12)));
+
+            let handle = start(|_| -> Option<u8> { panic!("boom") });
+            assert_eq!(handle.join().await, Err(Error::WorkPanicked("boom".into())));
+        });
+    }
+}
