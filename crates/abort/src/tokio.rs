@@ -206,18 +206,6 @@ impl<T: Send> AbortHandle<T> {
         self.task.is_finished()
     }
 
-    /// Aborts the work and waits until it has stopped; returns its output
-    /// instead if it had already finished.
-    ///
-    /// # Cancel safety
-    ///
-    /// The abort is requested before the first `.await`; dropping this future
-    /// afterwards only stops waiting.
-    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
-        self.request_stop();
-        self.join().await
-    }
-
     /// Waits until the work finishes, or stops after an earlier request.
     ///
     /// # Cancel safety
@@ -230,7 +218,7 @@ impl<T: Send> AbortHandle<T> {
     }
 }
 
-cancel_contract::delegate_cancel_handle!(AbortHandle);
+cancel_contract::delegate_cancel_handle!(AbortHandle, cancel = stop_then_join);
 
 #[cfg(test)]
 mod tests {

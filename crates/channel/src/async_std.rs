@@ -84,17 +84,6 @@ impl<T: Send + 'static> ChannelHandle<T> {
         self.done.load(Ordering::Acquire)
     }
 
-    /// Closes the channel and waits until the work has returned.
-    ///
-    /// # Cancel safety
-    ///
-    /// The channel is closed before the first `.await`; dropping this future
-    /// afterwards only stops waiting.
-    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
-        self.request_stop();
-        self.join().await
-    }
-
     /// Waits until the work returns, without closing the channel.
     ///
     /// # Cancel safety
@@ -114,4 +103,4 @@ impl<T: Send + 'static> ChannelHandle<T> {
     }
 }
 
-cancel_contract::delegate_cancel_handle!(ChannelHandle);
+cancel_contract::delegate_cancel_handle!(ChannelHandle, cancel = stop_then_join);

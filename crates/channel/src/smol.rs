@@ -78,17 +78,6 @@ impl<T: Send + 'static> ChannelHandle<T> {
         self.task.as_ref().is_none_or(Task::is_finished)
     }
 
-    /// Closes the channel and waits until the work has returned.
-    ///
-    /// # Cancel safety
-    ///
-    /// The channel is closed before the first `.await`; dropping this future
-    /// afterwards only stops waiting.
-    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
-        self.request_stop();
-        self.join().await
-    }
-
     /// Waits until the work returns, without closing the channel.
     ///
     /// # Cancel safety
@@ -117,4 +106,4 @@ impl<T> Drop for ChannelHandle<T> {
     }
 }
 
-cancel_contract::delegate_cancel_handle!(ChannelHandle);
+cancel_contract::delegate_cancel_handle!(ChannelHandle, cancel = stop_then_join);

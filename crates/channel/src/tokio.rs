@@ -86,17 +86,6 @@ impl<T: Send + 'static> ChannelHandle<T> {
         self.task.is_finished()
     }
 
-    /// Sends the stop and waits until the work has returned.
-    ///
-    /// # Cancel safety
-    ///
-    /// The stop is sent before the first `.await`; dropping this future
-    /// afterwards only stops waiting.
-    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
-        self.request_stop();
-        self.join().await
-    }
-
     /// Waits until the work returns, without sending the stop.
     ///
     /// # Cancel safety
@@ -113,7 +102,7 @@ impl<T: Send + 'static> ChannelHandle<T> {
     }
 }
 
-cancel_contract::delegate_cancel_handle!(ChannelHandle);
+cancel_contract::delegate_cancel_handle!(ChannelHandle, cancel = stop_then_join);
 
 #[cfg(test)]
 mod tests {

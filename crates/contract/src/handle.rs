@@ -50,11 +50,32 @@ pub trait CancelHandle: Send {
 /// methods of the same names, so a strategy's handle offers them both as
 /// plain methods and through the trait without writing them twice.
 ///
-/// The handle must have inherent `request_stop(&self)`, `is_finished(&self)`,
-/// and `async` `cancel(self)` and `join(self)` returning
-/// `Result<Cancellation<T>, Error>`, for `T: Send + 'static`.
+/// The handle must have inherent `request_stop(&self)`, `is_finished(&self)`
+/// and `async` `join(self)` returning `Result<Cancellation<T>, Error>`, for
+/// `T: Send + 'static`. With `cancel = stop_then_join`, the macro also writes
+/// the inherent `cancel`, as `request_stop` followed by `join`, which is what
+/// cancel is for most handles; without it, the handle writes its own.
 #[macro_export]
 macro_rules! delegate_cancel_handle {
+    ($handle:ident, cancel = stop_then_join) => {
+        impl<T: ::core::marker::Send + 'static> $handle<T> {
+            /// Asks the work to stop and waits until it has stopped; returns
+            /// its output instead if it had already finished.
+            ///
+            /// # Cancel safety
+            ///
+            /// The stop is requested before the first `.await`; dropping this
+            /// future afterwards only stops waiting.
+            pub async fn cancel(
+                self,
+            ) -> ::core::result::Result<$crate::Cancellation<T>, $crate::Error> {
+                self.request_stop();
+                self.join().await
+            }
+        }
+
+        $crate::delegate_cancel_handle!($handle);
+    };
     ($handle:ident) => {
         impl<T: ::core::marker::Send + 'static> $crate::CancelHandle for $handle<T> {
             type Output = T;

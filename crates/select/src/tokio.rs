@@ -104,18 +104,6 @@ impl<T: Send + 'static> SelectHandle<T> {
         self.task.is_finished()
     }
 
-    /// Stops the work and waits until it has been dropped; returns its output
-    /// instead if it had already finished.
-    ///
-    /// # Cancel safety
-    ///
-    /// The stop is requested before the first `.await`; dropping this future
-    /// afterwards only stops waiting.
-    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
-        self.request_stop();
-        self.join().await
-    }
-
     /// Waits until the work finishes, or stops after an earlier request.
     ///
     /// # Cancel safety
@@ -138,7 +126,7 @@ impl<T: Send + 'static> SelectHandle<T> {
     }
 }
 
-cancel_contract::delegate_cancel_handle!(SelectHandle);
+cancel_contract::delegate_cancel_handle!(SelectHandle, cancel = stop_then_join);
 
 #[cfg(test)]
 mod tests {

@@ -142,18 +142,6 @@ impl<T: Send + 'static> ThreadHandle<T> {
         &self.flag
     }
 
-    /// Sets the flag and waits until the work has returned; returns its
-    /// output instead if it returned `Some`.
-    ///
-    /// # Cancel safety
-    ///
-    /// The stop is requested when this future is first polled; dropping it
-    /// afterwards only stops waiting.
-    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
-        self.request_stop();
-        self.join().await
-    }
-
     /// Waits until the work returns on its own, or because a stop was
     /// requested earlier, without asking it to stop.
     ///
@@ -189,7 +177,7 @@ impl<T> Drop for ThreadHandle<T> {
     }
 }
 
-cancel_contract::delegate_cancel_handle!(ThreadHandle);
+cancel_contract::delegate_cancel_handle!(ThreadHandle, cancel = stop_then_join);
 
 /// What the blocking task's `JoinHandle` gave, in the contract's terms.
 fn ended<T>(

@@ -91,17 +91,6 @@ impl<T: Send + 'static> TokenHandle<T> {
         self.done.load(Ordering::Acquire)
     }
 
-    /// Cancels the token and waits until the work has returned.
-    ///
-    /// # Cancel safety
-    ///
-    /// The token is cancelled before the first `.await`; dropping this
-    /// future afterwards only stops waiting.
-    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
-        self.request_stop();
-        self.join().await
-    }
-
     /// Waits until the work returns, without cancelling the token.
     ///
     /// # Cancel safety
@@ -122,4 +111,4 @@ impl<T: Send + 'static> TokenHandle<T> {
     }
 }
 
-cancel_contract::delegate_cancel_handle!(TokenHandle);
+cancel_contract::delegate_cancel_handle!(TokenHandle, cancel = stop_then_join);

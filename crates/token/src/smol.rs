@@ -78,17 +78,6 @@ impl<T: Send + 'static> TokenHandle<T> {
         self.task.as_ref().is_none_or(Task::is_finished)
     }
 
-    /// Cancels the token and waits until the work has returned.
-    ///
-    /// # Cancel safety
-    ///
-    /// The token is cancelled before the first `.await`; dropping this
-    /// future afterwards only stops waiting.
-    pub async fn cancel(self) -> Result<Cancellation<T>, Error> {
-        self.request_stop();
-        self.join().await
-    }
-
     /// Waits until the work returns, without cancelling the token.
     ///
     /// # Cancel safety
@@ -116,4 +105,4 @@ impl<T> Drop for TokenHandle<T> {
     }
 }
 
-cancel_contract::delegate_cancel_handle!(TokenHandle);
+cancel_contract::delegate_cancel_handle!(TokenHandle, cancel = stop_then_join);
