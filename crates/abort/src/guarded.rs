@@ -138,7 +138,7 @@ impl<T> Watch<T> {
 
     /// How the work ended, as the result of a timed run.
     pub(crate) fn timed(&self) -> Result<Outcome<T>, Error> {
-        self.ended().map(crate::timed)
+        self.ended().map(Outcome::from)
     }
 }
 

@@ -79,7 +79,7 @@ pub mod tokio;
 mod guarded;
 
 #[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
-use cancel_contract::{Cancellation, Cap, Capabilities, Outcome};
+use cancel_contract::{Cap, Capabilities};
 
 /// What a forced stop does on every runtime; only what dropping the handle
 /// does differs between them.
@@ -99,14 +99,5 @@ const fn capabilities(cancel_on_handle_drop: Cap) -> Capabilities {
         needs_cooperation: Cap::No,
         // Aborting a task drops its future, and everything the future owns.
         drop_runs_on_force: Cap::Yes,
-    }
-}
-
-/// A cancel's result, as the result of a timed run.
-#[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
-fn timed<T>(ended: Cancellation<T>) -> Outcome<T> {
-    match ended {
-        Cancellation::Finished(v) => Outcome::Completed(v),
-        Cancellation::Stopped => Outcome::TimedOut,
     }
 }

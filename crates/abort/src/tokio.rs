@@ -103,7 +103,7 @@ where
     // `timeout` polls the JoinHandle before its timer: output ready at the
     // deadline wins (I1). tokio clamps `Duration::MAX` instead of overflowing.
     let joined = match tokio::time::timeout(timeout, &mut task).await {
-        Ok(joined) => return settle(joined, false).map(crate::timed),
+        Ok(joined) => return settle(joined, false).map(Outcome::from),
         Err(_elapsed) => {
             // Judge the deadline only once the work has been polled (I8).
             let _ = started.await;
@@ -113,7 +113,7 @@ where
             task.await
         }
     };
-    settle(joined, true).map(crate::timed)
+    settle(joined, true).map(Outcome::from)
 }
 
 /// Starts `work` as a tokio task and returns a handle whose `cancel` aborts

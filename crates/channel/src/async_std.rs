@@ -61,7 +61,12 @@ where
             ended
         }
     });
-    ChannelHandle { stop, done, task }
+    ChannelHandle {
+        stop,
+        asked: AtomicBool::new(false),
+        done,
+        task,
+    }
 }
 
 /// A handle to work started with [`start`]. Dropping it drops the sender,
@@ -69,6 +74,8 @@ where
 #[derive(Debug)]
 pub struct ChannelHandle<T> {
     stop: Sender<()>,
+    // Whether a stop was asked for: `settle` needs it to tell `Stopped` from `Lost`.
+    asked: AtomicBool,
     done: Arc<AtomicBool>,
     task: JoinHandle<Result<Option<T>, Error>>,
 }
@@ -76,6 +83,7 @@ pub struct ChannelHandle<T> {
 impl<T: Send + 'static> ChannelHandle<T> {
     /// Closes the channel without waiting; harmless to repeat.
     pub fn request_stop(&self) {
+        self.asked.store(true, Ordering::Release);
         self.stop.close();
     }
 
@@ -92,14 +100,15 @@ impl<T: Send + 'static> ChannelHandle<T> {
     pub async fn join(self) -> Result<Cancellation<T>, Error> {
         // Keep the sender alive while we wait: dropping it would stop the work.
         let ChannelHandle {
-            stop,
+            stop: _stop,
+            asked,
             done: _,
             task,
         } = self;
         let ended = task.await;
-        // Closed by us, or by the work dropping every receiver: either way it no
-        // longer listens, so a `None` counts as stopped.
-        settle(ended, stop.is_closed())
+        // Not `stop.is_closed()`: the channel also closes when the work drops
+        // its last receiver, and a `None` nobody asked for is `Lost`.
+        settle(ended, asked.load(Ordering::Acquire))
     }
 }
 

@@ -3,10 +3,11 @@
 //! smol has no ambient runtime: `start` spawns onto the executor you pass.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_channel::{Receiver, Sender, bounded};
-use async_executor::{Executor, Task};
+use async_executor::{Executor, FallibleTask};
 use async_io::Timer;
 use cancel_contract::cooperative::{run_cooperative, settle};
 use cancel_contract::{Cancellation, Capabilities, Error, Outcome, catch_panics};
@@ -53,7 +54,8 @@ where
     let task = ex.spawn(catch_panics(work(stopped)));
     ChannelHandle {
         stop,
-        task: Some(task),
+        asked: AtomicBool::new(false),
+        task: Some(task.fallible()),
     }
 }
 
@@ -62,20 +64,23 @@ where
 #[derive(Debug)]
 pub struct ChannelHandle<T> {
     stop: Sender<()>,
+    // Whether a stop was asked for: `settle` needs it to tell `Stopped` from `Lost`.
+    asked: AtomicBool,
     // `Some` until joined. On drop it is detached, not dropped: dropping a
     // smol Task would drop the work at once, before it could clean up.
-    task: Option<Task<Result<Option<T>, Error>>>,
+    task: Option<FallibleTask<Result<Option<T>, Error>>>,
 }
 
 impl<T: Send + 'static> ChannelHandle<T> {
     /// Closes the channel without waiting; harmless to repeat.
     pub fn request_stop(&self) {
+        self.asked.store(true, Ordering::Release);
         self.stop.close();
     }
 
     /// `true` once the work has returned.
     pub fn is_finished(&self) -> bool {
-        self.task.as_ref().is_none_or(Task::is_finished)
+        self.task.as_ref().is_none_or(FallibleTask::is_finished)
     }
 
     /// Waits until the work returns, without closing the channel.
@@ -88,11 +93,12 @@ impl<T: Send + 'static> ChannelHandle<T> {
         let Some(task) = self.task.as_mut() else {
             return Err(Error::Lost("the task was already joined".into()));
         };
-        let ended = task.await;
+        // `None`: the executor dropped the task before it ended.
+        let ended = task.await.unwrap_or_else(|| Err(executor_gone()));
         self.task = None;
-        // Closed by us, or by the work dropping every receiver: either way it no
-        // longer listens, so a `None` counts as stopped.
-        settle(ended, self.stop.is_closed())
+        // Not `stop.is_closed()`: the channel also closes when the work drops
+        // its last receiver, and a `None` nobody asked for is `Lost`.
+        settle(ended, self.asked.load(Ordering::Acquire))
     }
 }
 
@@ -107,3 +113,8 @@ impl<T> Drop for ChannelHandle<T> {
 }
 
 cancel_contract::delegate_cancel_handle!(ChannelHandle, cancel = stop_then_join);
+
+/// What `join` reports when the executor dropped the task before it ended.
+fn executor_gone() -> Error {
+    Error::Lost("the smol executor dropped the task before it ended".into())
+}

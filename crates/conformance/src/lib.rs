@@ -34,7 +34,7 @@ pub mod subjects;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
-use std::sync::{Once, RwLock};
+use std::sync::{Once, RwLock, TryLockError};
 use std::time::Duration;
 
 use cancel_contract::probe::DROP_PANIC_MESSAGE;
@@ -217,13 +217,36 @@ pub fn run_case<S: Subject<R>, R: Runtime>(case: Case) -> Verdict {
     verdict.declared = declared;
     let exclusive = case == Case::NoLeaks;
     let observation = with_watchdog(move || {
-        // A poisoned lock only means another case panicked; the guard is still usable.
-        if exclusive {
-            let _alone = EXCLUSIVE.write().unwrap_or_else(|e| e.into_inner());
-            run()
-        } else {
-            let _shared = EXCLUSIVE.read().unwrap_or_else(|e| e.into_inner());
-            run()
+        // Poll for the lock instead of blocking on it: a case that hung holds
+        // its share forever, and a blocked writer would then stall every
+        // later reader too. A poisoned lock only means a case panicked.
+        let deadline = std::time::Instant::now() + CASE_LIMIT;
+        loop {
+            if exclusive {
+                match EXCLUSIVE.try_write() {
+                    Ok(_alone) => return run(),
+                    Err(TryLockError::Poisoned(e)) => {
+                        let _alone = e.into_inner();
+                        return run();
+                    }
+                    Err(TryLockError::WouldBlock) => {}
+                }
+            } else {
+                match EXCLUSIVE.try_read() {
+                    Ok(_shared) => return run(),
+                    Err(TryLockError::Poisoned(e)) => {
+                        let _shared = e.into_inner();
+                        return run();
+                    }
+                    Err(TryLockError::WouldBlock) => {}
+                }
+            }
+            if std::time::Instant::now() >= deadline {
+                return cases::Observation::failed(
+                    "could not start: an earlier case still holds the suite (it hung)",
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
     });
     verdict.observed = observation.observed;

@@ -32,8 +32,11 @@ pub enum Step {
     Yield,
     /// Busy-loop for this long without yielding, then mark `spin_done`.
     Spin(Duration),
-    /// `std::thread::sleep` this long on the runtime's blocking pool and await
-    /// it, then mark `block_done` (from the blocking thread).
+    /// Block a thread of the runtime's blocking pool (the work's own thread,
+    /// for blocking work) for at most this long, or until the observer
+    /// releases the work's probe, and await it; then mark `block_done` from
+    /// the blocking thread. The release lets a case end a call it has seen
+    /// outlive a stop without betting on how long the machine takes to look.
     Block(Duration),
     /// Spawn a detached child task (a thread, for blocking work) that owns a
     /// guard of the child probe and lives until that probe is released, or
@@ -183,10 +186,7 @@ where
                 }
                 Step::Block(d) => {
                     let p = Arc::clone(&probe);
-                    let blocking = rt.spawn_blocking(move || {
-                        std::thread::sleep(d);
-                        p.block_done.set();
-                    });
+                    let blocking = rt.spawn_blocking(move || block(d, &p));
                     or_stop(blocking, stop.as_mut()).await.is_none()
                 }
                 Step::SpawnChild => {
@@ -294,8 +294,7 @@ where
                 false
             }
             Step::Block(d) => {
-                std::thread::sleep(d);
-                probe.block_done.set();
+                block(d, &probe);
                 stopped()
             }
             Step::SpawnChild => {
@@ -316,6 +315,16 @@ where
     }
     probe.completed.set();
     Some(script.output)
+}
+
+/// A blocking call: sleeps until `probe` is released or `d` has passed,
+/// deaf to every stop signal, then marks `block_done`.
+fn block(d: Duration, probe: &Probe) {
+    let start = Instant::now();
+    while !probe.is_released() && start.elapsed() < d {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    probe.block_done.set();
 }
 
 /// Sleeps `d` in slices of at most a millisecond; `true` if `stopped` said so first.

@@ -61,10 +61,7 @@ where
             (run.await, true)
         }
     };
-    Ok(match settle(result, asked)? {
-        Cancellation::Finished(v) => Outcome::Completed(v),
-        Cancellation::Stopped => Outcome::TimedOut,
-    })
+    settle(result, asked).map(Outcome::from)
 }
 
 /// Turns how cooperative work ended into the contract's cancel result.

@@ -53,3 +53,31 @@ impl<T> Cancellation<T> {
         matches!(self, Cancellation::Stopped)
     }
 }
+
+/// A cancel's result read as a timed run's: the output if the work finished,
+/// `TimedOut` if it was stopped (by the deadline).
+impl<T> From<Cancellation<T>> for Outcome<T> {
+    fn from(ended: Cancellation<T>) -> Outcome<T> {
+        match ended {
+            Cancellation::Finished(v) => Outcome::Completed(v),
+            Cancellation::Stopped => Outcome::TimedOut,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancellation_reads_as_a_timed_outcome() {
+        assert_eq!(
+            Outcome::from(Cancellation::Finished(2)),
+            Outcome::Completed(2)
+        );
+        assert_eq!(
+            Outcome::from(Cancellation::<u8>::Stopped),
+            Outcome::TimedOut
+        );
+    }
+}

@@ -8,7 +8,7 @@ use std::pin::pin;
 use std::time::Duration;
 
 use async_channel::{Sender, bounded};
-use async_executor::{Executor, Task};
+use async_executor::{Executor, FallibleTask};
 use async_io::Timer;
 use cancel_contract::{Cancellation, Capabilities, Error, Outcome, drop_slot, run_slot};
 use futures_lite::FutureExt as _;
@@ -60,7 +60,7 @@ where
     }));
     SelectHandle {
         stop,
-        task: Some(task),
+        task: Some(task.fallible()),
     }
 }
 
@@ -72,7 +72,7 @@ pub struct SelectHandle<T> {
     // smol Task cancels it by dropping the future wherever it is, and a
     // panicking Drop there would escape us. The stop message drops the work
     // inside the task instead, where its panic is caught.
-    task: Option<Task<Result<Cancellation<T>, Error>>>,
+    task: Option<FallibleTask<Result<Cancellation<T>, Error>>>,
 }
 
 impl<T: Send + 'static> SelectHandle<T> {
@@ -83,7 +83,7 @@ impl<T: Send + 'static> SelectHandle<T> {
 
     /// `true` once the work has finished or stopped.
     pub fn is_finished(&self) -> bool {
-        self.task.as_ref().is_none_or(Task::is_finished)
+        self.task.as_ref().is_none_or(FallibleTask::is_finished)
     }
 
     /// Waits until the work finishes, or stops after an earlier request.
@@ -98,7 +98,8 @@ impl<T: Send + 'static> SelectHandle<T> {
         };
         let result = task.await;
         self.task = None;
-        result
+        // `None`: the executor dropped the task before it ended.
+        result.unwrap_or_else(|| Err(executor_gone()))
     }
 }
 
@@ -113,3 +114,8 @@ impl<T> Drop for SelectHandle<T> {
 }
 
 cancel_contract::delegate_cancel_handle!(SelectHandle, cancel = stop_then_join);
+
+/// What `join` reports when the executor dropped the task before it ended.
+fn executor_gone() -> Error {
+    Error::Lost("the smol executor dropped the task before it ended".into())
+}

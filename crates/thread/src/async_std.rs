@@ -54,7 +54,7 @@ where
     T: Send + 'static,
 {
     let flag = StopFlag::new();
-    let _stop_if_dropped = StopOnDrop(&flag);
+    let stop_if_dropped = StopOnDrop::new(&flag);
     let mut task = async_std::task::spawn_blocking(crate::caught(flag.clone(), work));
     // `timeout` polls the JoinHandle before its timer: a result already there wins.
     let returned = match async_std::future::timeout(timeout, &mut task).await {
@@ -64,7 +64,9 @@ where
             task.await
         }
     };
-    crate::ended(returned?, &flag).map(crate::timed)
+    // The work has returned: nothing is left to stop.
+    stop_if_dropped.defuse();
+    crate::ended(returned?, &flag).map(Outcome::from)
 }
 
 /// Starts `work` on async-std's blocking pool and returns a handle whose

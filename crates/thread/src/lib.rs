@@ -114,7 +114,7 @@ pub mod tokio;
 
 pub use flag::StopFlag;
 
-use cancel_contract::{Cancellation, Cap, Capabilities, Error, Outcome};
+use cancel_contract::{Cancellation, Cap, Capabilities, Error};
 
 /// What a thread with a stop flag does, on every runtime and on a plain
 /// `std::thread` (the suite observes each).
@@ -143,33 +143,34 @@ pub const CAPABILITIES: Capabilities = Capabilities {
 /// What the work's return value means once it has returned: `None` is a stop
 /// only if one was asked for; otherwise the work gave up on its own.
 fn ended<T>(returned: Option<T>, flag: &StopFlag) -> Result<Cancellation<T>, Error> {
-    match returned {
-        Some(v) => Ok(Cancellation::Finished(v)),
-        None if flag.is_stopped() => Ok(Cancellation::Stopped),
-        None => Err(Error::Lost(
-            "the work returned None, but no stop had been requested".into(),
-        )),
-    }
-}
-
-/// The same answer for `run_with_timeout`, whose only stop is the deadline.
-fn timed<T>(cancellation: Cancellation<T>) -> Outcome<T> {
-    match cancellation {
-        Cancellation::Finished(v) => Outcome::Completed(v),
-        Cancellation::Stopped => Outcome::TimedOut,
-    }
+    cancel_contract::cooperative::settle(Ok(returned), flag.is_stopped())
 }
 
 /// Sets the flag when dropped, so a `run_with_timeout` future dropped before
-/// it finishes still asks its work to stop.
+/// it finishes still asks its work to stop. Defused once the work has
+/// returned: no stop was asked then, and threads the work handed the flag to
+/// must not be told to stop.
 #[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
-struct StopOnDrop<'a>(&'a StopFlag);
+struct StopOnDrop<'a>(Option<&'a StopFlag>);
+
+#[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
+impl<'a> StopOnDrop<'a> {
+    fn new(flag: &'a StopFlag) -> Self {
+        StopOnDrop(Some(flag))
+    }
+
+    /// The work has returned: dropping this no longer sets the flag.
+    fn defuse(mut self) {
+        self.0 = None;
+    }
+}
 
 #[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
 impl Drop for StopOnDrop<'_> {
     fn drop(&mut self) {
-        // After a normal return the work has ended, so this is never seen.
-        self.0.stop();
+        if let Some(flag) = self.0 {
+            flag.stop();
+        }
     }
 }
 
@@ -208,7 +209,5 @@ mod tests {
         assert_eq!(ended::<u8>(None, &flag), Ok(Cancellation::Stopped));
         // Output that exists wins over the stop (I1).
         assert_eq!(ended(Some(2), &flag), Ok(Cancellation::Finished(2)));
-        assert_eq!(timed(Cancellation::Finished(2)), Outcome::Completed(2));
-        assert_eq!(timed::<u8>(Cancellation::Stopped), Outcome::TimedOut);
     }
 }

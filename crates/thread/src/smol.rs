@@ -55,7 +55,7 @@ where
     T: Send + 'static,
 {
     let flag = StopFlag::new();
-    let _stop_if_dropped = StopOnDrop(&flag);
+    let stop_if_dropped = StopOnDrop::new(&flag);
     let mut task = blocking::unblock(crate::caught(flag.clone(), work));
     // `or` polls the task before the timer: a result already there wins.
     let returned = async { Some((&mut task).await) }
@@ -71,7 +71,9 @@ where
             task.await
         }
     };
-    crate::ended(returned?, &flag).map(crate::timed)
+    // The work has returned: nothing is left to stop.
+    stop_if_dropped.defuse();
+    crate::ended(returned?, &flag).map(Outcome::from)
 }
 
 /// Starts `work` on the blocking pool and returns a handle whose `cancel`

@@ -69,7 +69,7 @@ where
         flag.stop();
     }
     // Join either way: the work has not *stopped* until its thread returned.
-    joined(thread.join(), &flag).map(crate::timed)
+    joined(thread.join(), &flag).map(Outcome::from)
 }
 
 /// Starts `work` on a new thread and returns a handle whose `cancel` sets

@@ -75,7 +75,7 @@ where
     T: Send + 'static,
 {
     let flag = StopFlag::new();
-    let _stop_if_dropped = StopOnDrop(&flag);
+    let stop_if_dropped = StopOnDrop::new(&flag);
     let mut task = tokio::task::spawn_blocking({
         let flag = flag.clone();
         move || work(&flag)
@@ -89,7 +89,9 @@ where
             task.await
         }
     };
-    ended(joined, &flag).map(crate::timed)
+    // The work has returned: nothing is left to stop.
+    stop_if_dropped.defuse();
+    ended(joined, &flag).map(Outcome::from)
 }
 
 /// Starts `work` on tokio's blocking pool and returns a handle whose `cancel`

@@ -106,7 +106,9 @@ impl<T: Send + 'static> TokenHandle<T> {
         } = self;
         let ended = task.await;
         let asked = token.is_cancelled();
-        drop(guard);
+        // The work has returned: no stop was asked, so none is sent now, to
+        // children holding child tokens either.
+        guard.disarm();
         settle(ended, asked)
     }
 }

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use async_executor::{Executor, Task};
+use async_executor::{Executor, FallibleTask};
 use async_io::Timer;
 use cancel_contract::cooperative::{run_cooperative, settle};
 use cancel_contract::{Cancellation, Capabilities, Error, Outcome, catch_panics};
@@ -49,7 +49,7 @@ where
     let task = ex.spawn(catch_panics(work(token.clone())));
     TokenHandle {
         token,
-        task: Some(task),
+        task: Some(task.fallible()),
     }
 }
 
@@ -59,7 +59,7 @@ pub struct TokenHandle<T> {
     token: CancellationToken,
     // `Some` until joined. On drop it is detached, not dropped: dropping a
     // smol Task would drop the work at once, before it could clean up.
-    task: Option<Task<Result<Option<T>, Error>>>,
+    task: Option<FallibleTask<Result<Option<T>, Error>>>,
 }
 
 impl<T: Send + 'static> TokenHandle<T> {
@@ -75,7 +75,7 @@ impl<T: Send + 'static> TokenHandle<T> {
 
     /// `true` once the work has returned.
     pub fn is_finished(&self) -> bool {
-        self.task.as_ref().is_none_or(Task::is_finished)
+        self.task.as_ref().is_none_or(FallibleTask::is_finished)
     }
 
     /// Waits until the work returns, without cancelling the token.
@@ -88,7 +88,8 @@ impl<T: Send + 'static> TokenHandle<T> {
         let Some(task) = self.task.as_mut() else {
             return Err(Error::Lost("the task was already joined".into()));
         };
-        let ended = task.await;
+        // `None`: the executor dropped the task before it ended.
+        let ended = task.await.unwrap_or_else(|| Err(executor_gone()));
         self.task = None;
         settle(ended, self.token.is_cancelled())
     }
@@ -96,9 +97,10 @@ impl<T: Send + 'static> TokenHandle<T> {
 
 impl<T> Drop for TokenHandle<T> {
     fn drop(&mut self) {
-        // The same as the token's drop guard: dropping the handle cancels.
-        self.token.cancel();
+        // Only a handle whose work has not been joined cancels, as the
+        // token's drop guard does on the other runtimes.
         if let Some(task) = self.task.take() {
+            self.token.cancel();
             // Let the work see the cancel and clean up; see the field comment.
             task.detach();
         }
@@ -106,3 +108,8 @@ impl<T> Drop for TokenHandle<T> {
 }
 
 cancel_contract::delegate_cancel_handle!(TokenHandle, cancel = stop_then_join);
+
+/// What `join` reports when the executor dropped the task before it ended.
+fn executor_gone() -> Error {
+    Error::Lost("the smol executor dropped the task before it ended".into())
+}

@@ -95,7 +95,9 @@ impl<T: Send + 'static> TokenHandle<T> {
             .await
             .map_err(|e| Error::Lost(format!("the task ended without a result: {e}")));
         let asked = token.is_cancelled();
-        drop(guard);
+        // The work has returned: no stop was asked, so none is sent now, to
+        // children holding child tokens either.
+        guard.disarm();
         settle(ended.and_then(|r| r), asked)
     }
 }

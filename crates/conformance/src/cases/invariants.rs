@@ -6,13 +6,9 @@ use cancel_contract::probe::{DROP_PANIC_MESSAGE, live_bytes};
 use cancel_contract::runtime::{Clock, Runtime, RuntimeHandle};
 use cancel_contract::{CancelHandle, Cancellation, Cap, Error, Outcome};
 
-use super::{Checks, GRACE, LONG, Observation, PATIENCE, probes, work};
+use super::{Checks, GRACE, LONG, Observation, PATIENCE, ms, probes, work};
 use crate::script::{Script, Step, WORK_PANIC_MESSAGE};
 use crate::{Subject, wait_until};
-
-const fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
 
 /// I1: output that exists before the stop takes effect is returned.
 pub(crate) fn completed_wins<S: Subject<R>, R: Runtime>() -> Observation {
@@ -117,9 +113,11 @@ pub(crate) fn stopped_before_return<S: Subject<R>, R: Runtime>() -> Observation 
         let (p, c) = probes();
         let r = S::run_with_timeout(&h, ms(10), work(script(), &p, &c)).await;
         let (dropped, cleaned) = (p.dropped.is_set(), p.cleanup_done.is_set());
+        let after = polled_after_return(&h, &p).await;
         checks.add(
-            r == Ok(Outcome::TimedOut) && dropped && p.alive() == 0 && (cleaned || !cleanup),
-            format!("timeout: {r:?}, dropped {dropped}, cleanup done {cleaned}"),
+            r == Ok(Outcome::TimedOut) && dropped && p.alive() == 0 && (cleaned || !cleanup)
+                && after == 0,
+            format!("timeout: {r:?}, dropped {dropped}, cleanup done {cleaned}, polled {after} times after"),
         );
 
         let (p, c) = probes();
@@ -127,19 +125,29 @@ pub(crate) fn stopped_before_return<S: Subject<R>, R: Runtime>() -> Observation 
         let started = wait_until(&h, PATIENCE, || p.started.is_set()).await;
         let r = handle.cancel().await;
         let (dropped, cleaned) = (p.dropped.is_set(), p.cleanup_done.is_set());
+        let after = polled_after_return(&h, &p).await;
         checks.add(
             started
                 && r == Ok(Cancellation::Stopped)
                 && dropped
                 && p.alive() == 0
-                && (cleaned || !cleanup),
-            format!("cancel: {r:?}, dropped {dropped}, cleanup done {cleaned}"),
+                && (cleaned || !cleanup)
+                && after == 0,
+            format!("cancel: {r:?}, dropped {dropped}, cleanup done {cleaned}, polled {after} times after"),
         );
     });
     if cleanup {
         checks.add(true, "async cleanup declared, so it was required");
     }
     checks.all_hold()
+}
+
+/// How many times the work was polled in the 50 ms after the stop was
+/// reported: "never polled again" (I4) means zero.
+async fn polled_after_return<H: RuntimeHandle>(rt: &H, p: &cancel_contract::probe::Probe) -> u64 {
+    let at_return = p.polls();
+    rt.sleep(ms(50)).await;
+    p.polls() - at_return
 }
 
 /// I5: repeated stops, a cancel after completion, and dropping the handle
@@ -264,10 +272,11 @@ pub(crate) fn no_leaks<S: Subject<R>, R: Runtime>() -> Observation {
                 after - before
             ),
         ),
-        _ => checks.add(
-            true,
-            "memory not measured: the counting allocator is not installed",
-        ),
+        _ => {
+            return Observation::failed(
+                "memory not measured: the counting allocator is not the global allocator",
+            );
+        }
     }
     checks.all_hold()
 }
@@ -276,6 +285,7 @@ pub(crate) fn no_leaks<S: Subject<R>, R: Runtime>() -> Observation {
 pub(crate) fn panics_surface<S: Subject<R>, R: Runtime>() -> Observation {
     let rt = runtime!(Clock::Virtual);
     let h = rt.handle();
+    let forced = S::CAPABILITIES.drop_runs_on_force == Cap::Yes;
     let mut checks = Checks::default();
     rt.block_on(async {
         let (p, c) = probes();
@@ -294,7 +304,7 @@ pub(crate) fn panics_surface<S: Subject<R>, R: Runtime>() -> Observation {
         let script = Script::new([Step::Sleep(LONG)], 0).panicking_on_drop();
         let r = S::run_with_timeout(&h, ms(5), work(script, &p, &c)).await;
         checks.add(
-            cleanup_panicked(&r),
+            cleanup_panicked(&r, forced),
             format!("Drop panics on timeout: {r:?}"),
         );
 
@@ -304,7 +314,7 @@ pub(crate) fn panics_surface<S: Subject<R>, R: Runtime>() -> Observation {
         let started = wait_until(&h, PATIENCE, || p.started.is_set()).await;
         let r = handle.cancel().await;
         checks.add(
-            started && cleanup_panicked(&r),
+            started && cleanup_panicked(&r, forced),
             format!("Drop panics on cancel: {r:?}"),
         );
     });
@@ -315,10 +325,16 @@ fn work_panicked<T>(r: &Result<T, Error>) -> bool {
     matches!(r, Err(Error::WorkPanicked(m)) if m == WORK_PANIC_MESSAGE)
 }
 
-/// Work that hears the stop ends on its own and drops its state as it
-/// returns, so there a panicking Drop is a panic of the work itself.
-fn cleanup_panicked<T>(r: &Result<T, Error>) -> bool {
-    matches!(r, Err(Error::CleanupPanicked(m) | Error::WorkPanicked(m)) if m == DROP_PANIC_MESSAGE)
+/// A panicking Drop during a stop. Where the stop is forced (the work is
+/// dropped from outside) it must be a cleanup panic; work that hears the stop
+/// ends on its own and drops its state as it returns, so there it is a panic
+/// of the work itself.
+fn cleanup_panicked<T>(r: &Result<T, Error>, forced: bool) -> bool {
+    match r {
+        Err(Error::CleanupPanicked(m)) => m == DROP_PANIC_MESSAGE,
+        Err(Error::WorkPanicked(m)) => !forced && m == DROP_PANIC_MESSAGE,
+        _ => false,
+    }
 }
 
 /// I8: `Duration::ZERO` polls the work once (ready work completes, other
@@ -340,9 +356,11 @@ pub(crate) fn edge_durations<S: Subject<R>, R: Runtime>() -> Observation {
         let script = Script::new([Step::Sleep(LONG)], 0);
         let r = S::run_with_timeout(&h, Duration::ZERO, work(script, &p, &c)).await;
         let took = h.now().duration_since(start);
+        // At once: within one timer tick on virtual time, a wide margin on real time.
+        let bound = if rt.is_virtual_time() { ms(2) } else { ms(250) };
         checks.add(
-            r == Ok(Outcome::TimedOut) && p.dropped.is_set(),
-            format!("ZERO, sleeping work: {r:?} after {took:?}"),
+            r == Ok(Outcome::TimedOut) && p.dropped.is_set() && took <= bound,
+            format!("ZERO, sleeping work: {r:?} after {took:?} (bound {bound:?})"),
         );
 
         let (p, c) = probes();

@@ -34,6 +34,11 @@ use cancel_contract::runtime::{Clock, Runtime};
 use crate::Subject;
 use crate::script::{Script, Work};
 
+/// `n` milliseconds.
+pub(crate) const fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
 /// Long enough to outlive any case: work that sleeps this long is only ever
 /// stopped, never finished.
 pub(crate) const LONG: Duration = Duration::from_secs(3600);

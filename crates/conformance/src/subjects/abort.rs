@@ -67,11 +67,15 @@ impl Subject<Smol> for Abort {
         timeout: Duration,
         work: Work,
     ) -> Result<Outcome<u64>, Error> {
-        cancel_abort::smol::run_with_timeout(rt.executor(), timeout, perform(rt.clone(), work))
-            .await
+        cancel_abort::smol::run_with_timeout(
+            &super::smol_executor(rt),
+            timeout,
+            perform(rt.clone(), work),
+        )
+        .await
     }
 
     fn start(rt: &<Smol as Runtime>::Handle, work: Work) -> Self::Handle {
-        cancel_abort::smol::start(rt.executor(), perform(rt.clone(), work))
+        cancel_abort::smol::start(&super::smol_executor(rt), perform(rt.clone(), work))
     }
 }

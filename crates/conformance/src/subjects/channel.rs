@@ -111,6 +111,8 @@ impl Subject<Smol> for Channel {
     }
 
     fn start(rt: &<Smol as Runtime>::Handle, work: Work) -> Self::Handle {
-        cancel_channel::smol::start(rt.executor(), |stop| play_closable!(rt.clone(), work, stop))
+        cancel_channel::smol::start(&super::smol_executor(rt), |stop| {
+            play_closable!(rt.clone(), work, stop)
+        })
     }
 }

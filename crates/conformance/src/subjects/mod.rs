@@ -12,3 +12,14 @@ pub use channel::Channel;
 pub use select::Select;
 pub use thread::Thread;
 pub use token::Token;
+
+/// The executor of the smol runtime a case runs on, for strategy APIs that
+/// spawn onto an explicit executor.
+fn smol_executor(
+    rt: &cancel_contract::runtime::SmolHandle,
+) -> std::sync::Arc<async_executor::Executor<'static>> {
+    // Subjects are only driven from inside `Smol::block_on`, which holds the
+    // executor: it cannot be gone here.
+    rt.executor()
+        .expect("a subject is only driven while its smol runtime is alive")
+}

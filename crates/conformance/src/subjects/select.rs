@@ -71,6 +71,6 @@ impl Subject<Smol> for Select {
     }
 
     fn start(rt: &<Smol as Runtime>::Handle, work: Work) -> Self::Handle {
-        cancel_select::smol::start(rt.executor(), perform(rt.clone(), work))
+        cancel_select::smol::start(&super::smol_executor(rt), perform(rt.clone(), work))
     }
 }

@@ -89,6 +89,8 @@ impl Subject<Smol> for Token {
     }
 
     fn start(rt: &<Smol as Runtime>::Handle, work: Work) -> Self::Handle {
-        cancel_token::smol::start(rt.executor(), |token| play(rt.clone(), work, token))
+        cancel_token::smol::start(&super::smol_executor(rt), |token| {
+            play(rt.clone(), work, token)
+        })
     }
 }

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,8 @@ const WORKERS: usize = 2;
 
 /// A smol executor run by two worker threads (and by the thread that calls
 /// `block_on`). Dropping it stops the workers and then the executor, which
-/// drops every task still alive.
+/// drops every task still alive (handles hold it weakly, so nothing else
+/// keeps it).
 #[derive(Debug)]
 pub struct Smol {
     ex: Arc<Executor<'static>>,
@@ -24,14 +25,19 @@ pub struct Smol {
     workers: Vec<JoinHandle<()>>,
 }
 
-/// The [`RuntimeHandle`] of [`Smol`]: a shared reference to its executor.
+/// The [`RuntimeHandle`] of [`Smol`]: a weak reference to its executor.
+///
+/// Weak, because tasks hold handles: a strong one would make the executor own
+/// itself through its tasks, and dropping [`Smol`] would then never drop the
+/// tasks still alive.
 #[derive(Debug, Clone)]
-pub struct SmolHandle(Arc<Executor<'static>>);
+pub struct SmolHandle(Weak<Executor<'static>>);
 
 impl SmolHandle {
-    /// The executor, for strategy APIs that spawn onto an explicit executor.
-    pub fn executor(&self) -> &Arc<Executor<'static>> {
-        &self.0
+    /// The executor, for strategy APIs that spawn onto an explicit executor;
+    /// `None` once the [`Smol`] runtime has been dropped.
+    pub fn executor(&self) -> Option<Arc<Executor<'static>>> {
+        self.0.upgrade()
     }
 }
 
@@ -59,7 +65,7 @@ impl Runtime for Smol {
     }
 
     fn handle(&self) -> SmolHandle {
-        SmolHandle(Arc::clone(&self.ex))
+        SmolHandle(Arc::downgrade(&self.ex))
     }
 
     fn block_on<F: Future>(&self, fut: F) -> F::Output {
@@ -71,8 +77,10 @@ impl Runtime for Smol {
         false
     }
 
+    /// smol's executor only says whether it has tasks: this is 0 when it has
+    /// none and 1 when it has one or more.
     fn alive_tasks(&self) -> Option<usize> {
-        None
+        Some(usize::from(!self.ex.is_empty()))
     }
 }
 
@@ -94,7 +102,10 @@ impl RuntimeHandle for SmolHandle {
         F: Future<Output = ()> + Send + 'static,
     {
         // Dropping a smol Task cancels it; `detach` is how smol lets it run on.
-        self.0.spawn(fut).detach();
+        // Once the runtime is gone there is nothing to run on: `fut` is dropped.
+        if let Some(ex) = self.0.upgrade() {
+            ex.spawn(fut).detach();
+        }
     }
 
     fn spawn_blocking<T, F>(&self, f: F) -> impl Future<Output = T> + Send + 'static
