@@ -20,7 +20,8 @@ pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
 /// The receiver resolves with `Ok(())` on the message and with an error if
 /// the sender is dropped: treat both as "stop". `Some(v)` is `Completed(v)`,
 /// even after the deadline; `None` after the message is `TimedOut`.
-/// `Duration::ZERO` sends at once; `Duration::MAX` never sends.
+/// `Duration::ZERO` sends at the next tick of tokio's 1 ms timer, unless the
+/// work has returned by then; `Duration::MAX` never sends.
 ///
 /// # Cancel safety
 ///

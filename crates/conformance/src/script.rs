@@ -128,6 +128,11 @@ impl Work {
 
 /// Plays `work` without ever looking at a stop signal: the form drop-on-select
 /// and forced stops take, where the work is stopped from outside.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future is how those strategies stop the work: it
+/// drops the work's guard (marking `dropped`) and nothing of it runs after.
 pub async fn perform<H: RuntimeHandle>(rt: H, work: Work) -> u64 {
     let never = || None::<std::future::Pending<()>>;
     match play(rt, work, never(), never()).await {
@@ -142,6 +147,11 @@ pub async fn perform<H: RuntimeHandle>(rt: H, work: Work) -> u64 {
 ///
 /// `child_stop` is what the work hands to a child it spawns, if the strategy
 /// can hand anything on: the child ends when it completes.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops the work where it stands, cleanup
+/// unfinished, as with [`perform`].
 pub async fn perform_until<H, S, C>(
     rt: H,
     work: Work,

@@ -4,7 +4,8 @@
 //! `Naive` runs work in a tokio task and stops it with `abort()`, returning
 //! as soon as it has *asked*: it never waits for the task to stop, and it
 //! never looks for an output that was already there. It also declares
-//! capabilities it does not have.
+//! capabilities it does not have. `Hasty` reports every timeout at once,
+//! without waiting for the deadline or even polling the work.
 
 use std::time::Duration;
 
@@ -113,5 +114,46 @@ fn a_true_capability_claim_passes() {
         (v.declared, v.observed, v.pass),
         (Some(false), Some(false), true),
         "{v:?}"
+    );
+}
+
+/// Reports a timeout at once; otherwise it is `Naive`.
+struct Hasty;
+
+impl Subject<TokioCurrentThread> for Hasty {
+    const STRATEGY: &'static str = "hasty";
+    const CAPABILITIES: Capabilities = <Naive as Subject<TokioCurrentThread>>::CAPABILITIES;
+    type Handle = NaiveHandle;
+
+    async fn run_with_timeout(
+        _rt: &<TokioCurrentThread as Runtime>::Handle,
+        _timeout: Duration,
+        work: Work,
+    ) -> Result<Outcome<u64>, Error> {
+        // The bug: no deadline is waited for, and the work is never polled.
+        drop(work);
+        Ok(Outcome::TimedOut)
+    }
+
+    fn start(rt: &<TokioCurrentThread as Runtime>::Handle, work: Work) -> NaiveHandle {
+        <Naive as Subject<TokioCurrentThread>>::start(rt, work)
+    }
+}
+
+#[test]
+fn an_early_timeout_fails_never_early() {
+    let v = run_case::<Hasty, TokioCurrentThread>(Case::NeverEarly);
+    assert_eq!((v.observed, v.pass), (Some(false), false), "{v:?}");
+}
+
+#[test]
+fn a_zero_timeout_that_never_polls_fails_edge_durations() {
+    // Ready work under `Duration::ZERO` must still complete.
+    let v = run_case::<Hasty, TokioCurrentThread>(Case::EdgeDurations);
+    assert_eq!((v.observed, v.pass), (Some(false), false), "{v:?}");
+    assert!(
+        v.detail.contains("FAILED: ZERO, ready work"),
+        "{}",
+        v.detail
     );
 }

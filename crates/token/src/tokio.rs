@@ -17,7 +17,7 @@ pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
 /// cancels the token and waits until the work has returned.
 ///
 /// `Some(v)` is `Completed(v)`, even after the deadline; `None` after the
-/// cancel is `TimedOut`. `Duration::ZERO` cancels at once (work that is
+/// cancel is `TimedOut`. `Duration::ZERO` cancels at the next tick of tokio's 1 ms timer (work that is
 /// already done still completes); `Duration::MAX` never cancels.
 ///
 /// # Cancel safety

@@ -80,3 +80,17 @@ pub(crate) fn show(what: &str, output: &Output) {
 pub(crate) const BEFORE: &str = "child: cancelling the task";
 /// Printed only if the child lived through the cancel.
 pub(crate) const AFTER: &str = "child: the cancel returned";
+
+/// Whether the child was killed by an abort (SIGABRT), not merely failed: an
+/// ordinary panic would exit with code 101 instead.
+#[cfg(unix)]
+pub(crate) fn aborted(output: &Output) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    output.status.signal() == Some(6)
+}
+
+/// Elsewhere only "it did not succeed" can be told.
+#[cfg(not(unix))]
+pub(crate) fn aborted(output: &Output) -> bool {
+    !output.status.success()
+}

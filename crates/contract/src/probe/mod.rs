@@ -157,6 +157,10 @@ impl Drop for WorkGuard {
 }
 
 /// Wraps `fut` so every poll is counted on `probe`.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops `fut`; the polls counted so far stay.
 pub async fn count_polls<F: Future>(probe: Arc<Probe>, fut: F) -> F::Output {
     let mut fut = pin!(fut);
     std::future::poll_fn(move |cx| {
