@@ -8,6 +8,8 @@
 //! signal is never set, as in a loop that runs until it is. The checks do
 //! not depend on the runtime (except the channel's), so each is one id.
 
+mod common;
+
 use std::time::Duration;
 
 use cancel_benches::checkpoint::{Check, hot_loop};
@@ -16,9 +18,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 fn checkpoint_cost(c: &mut Criterion) {
     let mut group = c.benchmark_group("checkpoint_cost");
     group
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .sample_size(50);
+        .warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_millis(600))
+        .sample_size(30);
     for check in Check::ALL {
         group.bench_function(check.id(), |b| {
             b.iter_custom(|iters| hot_loop(check, iters))
@@ -27,5 +29,9 @@ fn checkpoint_cost(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, checkpoint_cost);
+criterion_group! {
+    name = benches;
+    config = common::config();
+    targets = checkpoint_cost
+}
 criterion_main!(benches);

@@ -8,8 +8,10 @@
 //! (`iter_custom`), so spawning is never timed. Every handle gets its own
 //! stop, as a user of these crates holding N handles would send it. Large N
 //! take long per iteration, so they get fewer samples (criterion's minimum of
-//! ten) in about a second; small N the group's defaults. After each id the
+//! ten, each iteration a whole fanout); small N twenty samples in half a second. After each id the
 //! median time per task, from the iterations of this run, is printed.
+
+mod common;
 
 use std::time::Duration;
 
@@ -25,8 +27,8 @@ fn fanout(c: &mut Criterion) {
         let mut built: Option<Box<dyn Measure>> = None;
         for n in fanout_sizes(target.strategy) {
             let (warm_up, measurement, samples) = match n {
-                0..=1_000 => (200, 800, 20),
-                1_001..=10_000 => (100, 1_000, 10),
+                0..=1_000 => (100, 500, 20),
+                1_001..=10_000 => (1, 500, 10),
                 _ => (1, 1_000, 10),
             };
             group
@@ -61,5 +63,9 @@ fn fanout(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, fanout);
+criterion_group! {
+    name = benches;
+    config = common::config();
+    targets = fanout
+}
 criterion_main!(benches);

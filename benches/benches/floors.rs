@@ -7,10 +7,13 @@
 //! `same-thread-wake`: a task on a tokio current-thread runtime, parked on a
 //! bare waker for `SETTLE`, woken by the measuring task → polled again.
 //! `unpark/ping-pong` and `unpark/after-park`: `Thread::unpark` → the parked
-//! thread runs, after 20 µs and after `SETTLE` (200 µs) parked; a thread
+//! thread runs, after 20 µs and after `SETTLE` (200 µs) parked, while the
+//! waker parks itself as a canceller awaiting confirmation does; a thread
 //! parked longer sleeps deeper and wakes slower, and the async work measured
 //! elsewhere was parked `SETTLE`. `atomic-store/spinner`: a store → seen by a
 //! thread spinning on loads, the floor of the `thread` strategy.
+
+mod common;
 
 use std::time::Duration;
 
@@ -22,8 +25,8 @@ fn floors(c: &mut Criterion) {
     let mut group = c.benchmark_group("floors");
     group
         .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_millis(200))
-        .measurement_time(Duration::from_secs(1))
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_millis(700))
         .sample_size(20);
     let mut same_thread: Option<SameThreadWake> = None;
     group.bench_function("same-thread-wake", |b| {
@@ -42,5 +45,9 @@ fn floors(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, floors);
+criterion_group! {
+    name = benches;
+    config = common::config();
+    targets = floors
+}
 criterion_main!(benches);

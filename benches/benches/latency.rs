@@ -16,6 +16,8 @@
 //! independent stops, not a growing loop. The scenario code is the library's,
 //! the same the lab samples, so the two never disagree.
 
+mod common;
+
 use std::time::Duration;
 
 use cancel_benches::{Measure, measure, targets, total};
@@ -25,8 +27,8 @@ use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criter
 fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
     group
         .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_millis(200))
-        .measurement_time(Duration::from_secs(1))
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_millis(700))
         .sample_size(20);
 }
 
@@ -68,11 +70,9 @@ fn wrap_overhead(c: &mut Criterion) {
     });
 }
 
-criterion_group!(
-    latency,
-    cancel_to_stopped,
-    cancel_to_confirmed,
-    timeout_overshoot,
-    wrap_overhead
-);
+criterion_group! {
+    name = latency;
+    config = common::config();
+    targets = cancel_to_stopped, cancel_to_confirmed, timeout_overshoot, wrap_overhead
+}
 criterion_main!(latency);

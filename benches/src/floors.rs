@@ -105,7 +105,8 @@ fn stamp(base: Instant) -> u64 {
 
 /// Cross-thread `Thread::unpark` → the parked thread runs: `samples` times, a
 /// thread parks, stays parked for `parked_for`, is unparked, and takes the
-/// time as soon as it runs.
+/// time as soon as it runs; it then unparks the waker, which had parked
+/// itself meanwhile (a ping-pong).
 ///
 /// # Panics
 ///
@@ -116,6 +117,10 @@ pub fn unpark(parked_for: Duration, samples: u64) -> Vec<Duration> {
     let ready = Arc::new(AtomicU64::new(0));
     let woke_round = Arc::new(AtomicU64::new(0));
     let woke_at = Arc::new(AtomicU64::new(0));
+    // The waker parks too while it waits, as a canceller awaiting its
+    // confirmation does: a waker that kept its core spinning would push the
+    // woken thread onto the other, idle core, and measure a different wake.
+    let waker = std::thread::current();
     let parked = std::thread::Builder::new()
         .name("floor-parked".into())
         .spawn({
@@ -139,6 +144,7 @@ pub fn unpark(parked_for: Duration, samples: u64) -> Vec<Duration> {
                     };
                     woke_at.store(stamp(base), Ordering::SeqCst);
                     woke_round.store(next, Ordering::SeqCst);
+                    waker.unpark();
                     if next == u64::MAX {
                         return;
                     }
@@ -157,7 +163,7 @@ pub fn unpark(parked_for: Duration, samples: u64) -> Vec<Duration> {
         round.store(i, Ordering::SeqCst);
         parked.thread().unpark();
         while woke_round.load(Ordering::SeqCst) < i {
-            std::hint::spin_loop();
+            std::thread::park();
         }
         let woke = woke_at.load(Ordering::SeqCst);
         out.push(Duration::from_nanos(woke.saturating_sub(t0)));
