@@ -1,0 +1,171 @@
+//! The scenarios cancel-lab measures, written once: the criterion benches in
+//! `benches/` wire them into groups, and the lab can call the very same
+//! functions to sample latencies into histograms, so the two never disagree.
+//!
+//! # What is measured (DESIGN §3)
+//!
+//! | metric | function | from → to |
+//! |---|---|---|
+//! | `cancel_to_stopped` | [`Measure::cancel`] → [`CancelSample::stopped`] | stop issued → the work's `Drop` ran (a [`Mark`](cancel_contract::probe::Mark) set inside that `Drop`) |
+//! | `cancel_to_confirmed` | [`Measure::cancel`] → [`CancelSample::confirmed`] | stop issued → `cancel().await` returned |
+//! | `timeout_overshoot` | [`Measure::timeout_overshoot`] | deadline → `run_with_timeout` returned `TimedOut` |
+//! | `wrap_overhead` | [`Measure::wrap_overhead`] | `run_with_timeout` of a ready future minus awaiting it directly |
+//! | `fanout/N` | [`Measure::fanout`] | one stop to N tasks → all N stopped and joined |
+//! | bytes per task | [`Measure::live_bytes_per_task`] | live heap with N parked tasks, divided by N |
+//! | `checkpoint_cost` | [`checkpoint::hot_loop`] | one "am I cancelled?" check in a hot loop |
+//! | floors | [`floors`] | same-thread wake, cross-thread unpark, atomic store → spinner |
+//!
+//! # How the work waits
+//!
+//! Every latency is taken with the work **already running and parked**: it
+//! has been polled, has returned `Pending` at its strategy's wait point (the
+//! pending future a `select` or `abort` drops, `token.cancelled()`, the stop
+//! channel), the canceller has seen it say so, and has then waited
+//! [`SETTLE`] more so that the threads involved have gone to sleep, as they
+//! would have in a program where the stop comes much later. Work of the
+//! `thread` strategy cannot park on its flag (a `StopFlag` is an
+//! `AtomicBool`: nothing wakes a thread when it is set), so it checks the
+//! flag in a loop that yields the CPU between checks: the best case of that
+//! strategy, whose matching floor is an atomic store seen by a spinning
+//! thread. Real blocking work sees its flag only at its next check.
+//!
+//! # Example
+//!
+//! ```
+//! use cancel_benches::{Target, measure};
+//! use cancel_contract::runtime::RuntimeKind;
+//!
+//! let mut m = measure(Target::new("token", RuntimeKind::TokioCurrentThread));
+//! let samples = m.cancel(3);
+//! assert_eq!(samples.len(), 3);
+//! assert!(samples.iter().all(|s| s.stopped <= s.confirmed));
+//! ```
+
+pub mod checkpoint;
+pub mod floors;
+mod scenario;
+mod strategies;
+mod work;
+
+use std::time::{Duration, Instant};
+
+use cancel_contract::runtime::RuntimeKind;
+
+pub use scenario::Measure;
+
+/// The strategies, in report order.
+pub const STRATEGIES: [&str; 5] = ["select", "channel", "token", "abort", "thread"];
+
+/// The fanout sizes for async work.
+pub const FANOUT_SIZES: [usize; 6] = [1, 10, 100, 1_000, 10_000, 100_000];
+
+/// The largest fanout measured for the `thread` strategy.
+///
+/// Each task of `thread` is an OS thread from its runtime's blocking pool,
+/// and those pools are capped (tokio: 512 threads by default, the `blocking`
+/// crate behind async-std and smol: 500); work beyond the cap queues and
+/// never starts while the first threads wait for their stop, so N = 1 000 and
+/// up cannot even be set up. On this 2-core machine 100 threads that busy-check
+/// their flag already share each core fifty ways, so 100 is the cap.
+pub const THREAD_FANOUT_CAP: usize = 100;
+
+/// How long the canceller waits after the work said it is parked, before it
+/// issues the stop: long enough for the threads involved to go to sleep
+/// (hundreds of microseconds, as DESIGN §3 asks), short enough to keep a
+/// sample cheap. The "after park" unpark floor parks its thread this long too.
+pub const SETTLE: Duration = Duration::from_micros(200);
+
+/// The deadline of `timeout_overshoot`: a millisecond, tokio's timer tick.
+pub const OVERSHOOT_DEADLINE: Duration = Duration::from_millis(1);
+
+/// The deadline `wrap_overhead` passes: far beyond the ready work.
+pub const WRAP_DEADLINE: Duration = Duration::from_secs(3600);
+
+/// The fanout sizes measured for `strategy`.
+pub fn fanout_sizes(strategy: &str) -> Vec<usize> {
+    FANOUT_SIZES
+        .into_iter()
+        .filter(|&n| strategy != "thread" || n <= THREAD_FANOUT_CAP)
+        .collect()
+}
+
+/// One strategy on one runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    /// One of [`STRATEGIES`].
+    pub strategy: &'static str,
+    /// The runtime.
+    pub runtime: RuntimeKind,
+}
+
+impl Target {
+    /// `strategy` on `runtime`.
+    pub const fn new(strategy: &'static str, runtime: RuntimeKind) -> Target {
+        Target { strategy, runtime }
+    }
+
+    /// The benchmark id: `<strategy>/<runtime>`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.strategy, self.runtime.name())
+    }
+}
+
+/// Every strategy × runtime, strategies in report order, then runtimes.
+pub fn targets() -> Vec<Target> {
+    STRATEGIES
+        .into_iter()
+        .flat_map(|s| RuntimeKind::ALL.into_iter().map(move |r| Target::new(s, r)))
+        .collect()
+}
+
+/// Builds the runtime of `target` (once: reuse the result for every sample)
+/// with its strategy ready to measure.
+///
+/// # Panics
+///
+/// Panics if the strategy is not one of [`STRATEGIES`] or the runtime cannot
+/// be built: a benchmark cannot go on without it.
+pub fn measure(target: Target) -> Box<dyn Measure> {
+    strategies::measure(target)
+}
+
+/// One stop of one parked task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CancelSample {
+    /// Stop issued → the work's `Drop` ran (timestamped inside that `Drop`).
+    pub stopped: Duration,
+    /// Stop issued → the canceller's `cancel().await` returned.
+    pub confirmed: Duration,
+}
+
+/// The two halves of one `wrap_overhead` batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrapTimes {
+    /// `iters` runs of `run_with_timeout` around a ready future.
+    pub wrapped: Duration,
+    /// `iters` awaits of the same ready future, unwrapped.
+    pub direct: Duration,
+}
+
+impl WrapTimes {
+    /// What the wrapping cost, at least a nanosecond (noise can make the
+    /// difference of two batches negative; criterion needs a positive time).
+    pub fn overhead(&self) -> Duration {
+        self.wrapped
+            .saturating_sub(self.direct)
+            .max(Duration::from_nanos(1))
+    }
+}
+
+/// Busy-waits for `d`, keeping the calling thread on its core.
+pub fn spin_for(d: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
+
+/// The sum of `samples`, what criterion's `iter_custom` wants back.
+pub fn total(samples: impl IntoIterator<Item = Duration>) -> Duration {
+    samples.into_iter().sum()
+}
