@@ -140,7 +140,7 @@ impl Strategy<Smol> for Select {
     const NAME: &'static str = "select";
     type Handle = cancel_select::smol::SelectHandle<()>;
     fn start(rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
-        cancel_select::smol::start(rt.executor(), forced(marks))
+        cancel_select::smol::start(&smol_executor(rt), forced(marks))
     }
     fn run_ready(
         _rt: &SmolRt,
@@ -187,7 +187,7 @@ impl Strategy<Smol> for Channel {
     const NAME: &'static str = "channel";
     type Handle = cancel_channel::smol::ChannelHandle<()>;
     fn start(rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
-        cancel_channel::smol::start(rt.executor(), |stop| {
+        cancel_channel::smol::start(&smol_executor(rt), |stop| {
             cooperative(marks, async move { stop.recv().await })
         })
     }
@@ -235,7 +235,7 @@ impl Strategy<Smol> for Token {
     const NAME: &'static str = "token";
     type Handle = cancel_token::smol::TokenHandle<()>;
     fn start(rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
-        cancel_token::smol::start(rt.executor(), |token| {
+        cancel_token::smol::start(&smol_executor(rt), |token| {
             cooperative(marks, token.cancelled_owned())
         })
     }
@@ -281,20 +281,22 @@ impl Strategy<Smol> for Abort {
     const NAME: &'static str = "abort";
     type Handle = cancel_abort::smol::AbortHandle<()>;
     fn start(rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
-        cancel_abort::smol::start(rt.executor(), forced(marks))
+        cancel_abort::smol::start(&smol_executor(rt), forced(marks))
     }
     fn run_ready(
         rt: &SmolRt,
         timeout: Duration,
     ) -> impl Future<Output = Result<Outcome<u64>, Error>> {
-        cancel_abort::smol::run_with_timeout(rt.executor(), timeout, ready(7_u64))
+        let ex = smol_executor(rt);
+        async move { cancel_abort::smol::run_with_timeout(&ex, timeout, ready(7_u64)).await }
     }
     fn run_parked(
         rt: &SmolRt,
         timeout: Duration,
         marks: Arc<Marks>,
     ) -> impl Future<Output = Result<Outcome<()>, Error>> {
-        cancel_abort::smol::run_with_timeout(rt.executor(), timeout, forced(marks))
+        let ex = smol_executor(rt);
+        async move { cancel_abort::smol::run_with_timeout(&ex, timeout, forced(marks)).await }
     }
 }
 
@@ -372,4 +374,13 @@ pub(crate) fn measure(target: Target) -> Box<dyn Measure> {
             crate::STRATEGIES
         ),
     }
+}
+
+/// The executor of the smol runtime a scenario runs on.
+fn smol_executor(
+    rt: &cancel_contract::runtime::SmolHandle,
+) -> std::sync::Arc<async_executor::Executor<'static>> {
+    // Scenarios only run inside `Smol::block_on`, which holds the executor.
+    rt.executor()
+        .expect("a scenario only runs while its smol runtime is alive")
 }
