@@ -33,16 +33,7 @@ fn panics_in_drop(probe: &Arc<Probe>) -> impl Future<Output = ()> + Send + 'stat
 fn a_raw_cancel_with_a_panicking_drop_takes_the_process_down() {
     let output = child::run("raw_cancel_in_a_child");
     child::show("raw smol Task::cancel, Drop panics", &output);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains(child::BEFORE),
-        "the child reached the cancel"
-    );
-    assert!(
-        child::aborted(&output) && !stdout.contains(child::AFTER),
-        "the child was expected to abort in the cancel; it {}",
-        child::describe(&output)
-    );
+    child::assert_aborted_in_the_cancel(&output);
 }
 
 #[test]

@@ -94,3 +94,15 @@ pub(crate) fn aborted(output: &Output) -> bool {
 pub(crate) fn aborted(output: &Output) -> bool {
     !output.status.success()
 }
+
+/// Asserts that the child reached the cancel and was killed by an abort
+/// there, before it could print that it got past it.
+pub(crate) fn assert_aborted_in_the_cancel(output: &Output) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(BEFORE), "the child reached the cancel");
+    assert!(
+        aborted(output) && !stdout.contains(AFTER),
+        "the child was expected to abort in the cancel; it {}",
+        describe(output)
+    );
+}
