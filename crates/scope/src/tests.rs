@@ -1,0 +1,290 @@
+//! Unit tests of the scope: synchronous, with counting wakers, so they
+//! observe exactly what was woken and what was freed.
+
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use super::*;
+
+/// A waker that counts its wakes.
+#[derive(Default)]
+struct Count(AtomicUsize);
+
+impl Wake for Count {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn counting() -> (Arc<Count>, Waker) {
+    let count = Arc::new(Count::default());
+    let waker = Waker::from(Arc::clone(&count));
+    (count, waker)
+}
+
+fn poll<F: Future + Unpin>(fut: &mut F, waker: &Waker) -> Poll<F::Output> {
+    Pin::new(fut).poll(&mut Context::from_waker(waker))
+}
+
+#[test]
+fn cancel_reaches_every_descendant_and_never_a_parent() {
+    let root = CancelScope::new();
+    let child = root.child();
+    let grandchild = child.child();
+    let sibling = root.child();
+    child.cancel();
+    assert!(child.is_cancelled() && grandchild.is_cancelled());
+    assert!(!root.is_cancelled() && !sibling.is_cancelled());
+    root.cancel();
+    assert!(sibling.is_cancelled());
+    // The grandchild kept the cause of the cancel that reached it first.
+    assert!(grandchild.cause().is_some_and(|c| c.is::<Cancelled>()));
+}
+
+#[test]
+fn the_first_cause_wins_and_children_carry_it() {
+    let root = CancelScope::new();
+    let child = root.child();
+    assert!(root.cause().is_none());
+    assert!(root.cancel_with("first"));
+    assert!(!root.cancel_with("second"));
+    assert!(!root.cancel());
+    assert_eq!(root.cause().map(|c| c.to_string()).as_deref(), Some("first"));
+    assert_eq!(child.cause().map(|c| c.to_string()).as_deref(), Some("first"));
+    // Born after the cancel: cancelled, with the same cause.
+    let late = root.child();
+    assert!(late.is_cancelled());
+    assert_eq!(late.cause().map(|c| c.to_string()).as_deref(), Some("first"));
+}
+
+#[test]
+fn a_typed_cause_can_be_downcast() {
+    #[derive(Debug, PartialEq)]
+    struct Shutdown(u32);
+    impl fmt::Display for Shutdown {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "shutdown {}", self.0)
+        }
+    }
+    impl Error for Shutdown {}
+    let scope = CancelScope::new();
+    scope.cancel_with(Shutdown(3));
+    let cause = scope.cause().expect("cancelled");
+    assert_eq!(cause.downcast_ref::<Shutdown>(), Some(&Shutdown(3)));
+    assert!(!cause.is_deadline_exceeded());
+}
+
+#[test]
+fn cancelled_wakes_each_waiter_once_and_stays_ready() {
+    let scope = CancelScope::new();
+    let child = scope.child();
+    let (count, waker) = counting();
+    let mut on_scope = scope.cancelled();
+    let mut on_child = child.cancelled();
+    assert!(poll(&mut on_scope, &waker).is_pending());
+    assert!(poll(&mut on_child, &waker).is_pending());
+    // A second poll with the same waker does not register it twice.
+    assert!(poll(&mut on_scope, &waker).is_pending());
+    assert_eq!(scope.node.counts(), (1, 1));
+    scope.cancel();
+    assert_eq!(count.0.load(Ordering::SeqCst), 2, "one wake per waiting future");
+    assert!(poll(&mut on_scope, &waker).is_ready());
+    assert!(poll(&mut on_child, &waker).is_ready());
+    assert!(poll(&mut on_child, &waker).is_ready());
+}
+
+#[test]
+fn a_new_waker_replaces_the_old_one() {
+    let scope = CancelScope::new();
+    let (old_count, old) = counting();
+    let (new_count, new) = counting();
+    let mut fut = scope.cancelled();
+    assert!(poll(&mut fut, &old).is_pending());
+    assert!(poll(&mut fut, &new).is_pending());
+    scope.cancel();
+    assert_eq!(old_count.0.load(Ordering::SeqCst), 0);
+    assert_eq!(new_count.0.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_dropped_future_unregisters_its_waker() {
+    let scope = CancelScope::new();
+    let (count, waker) = counting();
+    for _ in 0..100 {
+        let mut fut = scope.cancelled();
+        assert!(poll(&mut fut, &waker).is_pending());
+    }
+    assert_eq!(scope.node.counts(), (0, 0));
+    scope.cancel();
+    assert_eq!(count.0.load(Ordering::SeqCst), 0, "nobody left to wake");
+}
+
+#[test]
+fn dropped_children_leave_their_parent_as_it_was() {
+    let root = CancelScope::new();
+    let keep = root.child();
+    for _ in 0..10_000 {
+        let child = root.child();
+        let _grandchild = child.child();
+    }
+    assert_eq!(root.node.counts().0, 1, "only the child still held");
+    // The slots of dropped children are reused, not appended.
+    let again: Vec<_> = (0..3).map(|_| root.child()).collect();
+    assert_eq!(root.node.counts().0, 4);
+    drop(again);
+    drop(keep);
+    assert_eq!(root.node.counts().0, 0);
+}
+
+#[test]
+fn a_child_keeps_its_parent_cancellable() {
+    let root = CancelScope::new();
+    let middle = root.child();
+    let leaf = middle.child();
+    drop(middle);
+    root.cancel();
+    assert!(leaf.is_cancelled(), "reached through a parent with no handle left");
+}
+
+#[test]
+fn linked_scopes_follow_any_parent() {
+    let a = CancelScope::new();
+    let b = CancelScope::new();
+    let both = CancelScope::linked([&a, &b]);
+    let (count, waker) = counting();
+    let mut fut = both.cancelled();
+    assert!(poll(&mut fut, &waker).is_pending());
+    b.cancel_with("b went first");
+    assert!(both.is_cancelled());
+    assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    a.cancel_with("a later");
+    assert_eq!(both.cause().map(|c| c.to_string()).as_deref(), Some("b went first"));
+    assert!(!CancelScope::linked([]).is_cancelled());
+}
+
+#[test]
+fn a_linked_scope_detaches_from_every_parent_when_dropped() {
+    let a = CancelScope::new();
+    let b = CancelScope::new();
+    for _ in 0..1_000 {
+        let _linked = CancelScope::linked([&a, &b]);
+    }
+    assert_eq!(a.node.counts().0, 0);
+    assert_eq!(b.node.counts().0, 0);
+    // Detaching from a cancelled parent is harmless.
+    let linked = CancelScope::linked([&a, &b]);
+    a.cancel();
+    drop(linked);
+    assert_eq!(b.node.counts().0, 0);
+}
+
+#[test]
+fn linking_a_cancelled_parent_is_born_cancelled() {
+    let a = CancelScope::new();
+    let b = CancelScope::new();
+    b.cancel_with("gone");
+    let linked = CancelScope::linked([&a, &b]);
+    assert_eq!(linked.cause().map(|c| c.to_string()).as_deref(), Some("gone"));
+    assert!(!a.is_cancelled());
+    drop(linked);
+    assert_eq!(a.node.counts().0, 0);
+}
+
+#[test]
+fn drop_guard_cancels_unless_disarmed() {
+    let scope = CancelScope::new();
+    drop(scope.clone().drop_guard());
+    assert!(scope.is_cancelled());
+    let scope = CancelScope::new();
+    let guard = scope.clone().drop_guard();
+    assert!(!guard.scope().is_cancelled());
+    let back = guard.disarm();
+    assert!(!back.is_cancelled() && !scope.is_cancelled());
+}
+
+#[test]
+fn run_until_cancelled_prefers_ready_output() {
+    let scope = CancelScope::new();
+    scope.cancel();
+    let waker = Waker::noop();
+    let ready = pin!(scope.run_until_cancelled(std::future::ready(5)));
+    assert_eq!(ready.poll(&mut Context::from_waker(waker)), Poll::Ready(Some(5)));
+    let never = pin!(scope.run_until_cancelled(std::future::pending::<u8>()));
+    assert_eq!(never.poll(&mut Context::from_waker(waker)), Poll::Ready(None));
+}
+
+#[test]
+fn edge_timeouts_never_panic() {
+    let scope = CancelScope::new();
+    let never = scope.with_timeout(Duration::MAX);
+    let now = scope.with_timeout(Duration::ZERO);
+    assert!(!never.is_cancelled());
+    assert!(now.is_cancelled());
+    assert!(now.cause().is_some_and(|c| c.is_deadline_exceeded()));
+    let past = scope.with_deadline(
+        Instant::now()
+            .checked_sub(Duration::from_millis(1))
+            .unwrap_or_else(Instant::now),
+    );
+    assert!(past.is_cancelled());
+    assert!(!scope.is_cancelled(), "a child's deadline never cancels its parent");
+}
+
+#[test]
+fn a_deadline_fires_from_the_timer_thread_and_not_before() {
+    let scope = CancelScope::new();
+    let start = Instant::now();
+    let timed = scope.with_timeout(Duration::from_millis(30));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let watcher = timed.clone();
+    std::thread::spawn(move || {
+        // Blocks on the future with a thread-parking waker: no runtime.
+        futures_lite::future::block_on(watcher.cancelled());
+        let _ = tx.send(Instant::now());
+    });
+    let fired = rx.recv_timeout(Duration::from_secs(10)).expect("the deadline fired");
+    assert!(fired.duration_since(start) >= Duration::from_millis(30), "never early");
+    assert!(timed.cause().is_some_and(|c| c.is_deadline_exceeded()));
+}
+
+#[test]
+fn the_earliest_of_several_deadlines_wins_and_an_early_cancel_beats_both() {
+    let scope = CancelScope::new();
+    scope.cancel_after(Duration::from_secs(3600));
+    scope.cancel_after(Duration::ZERO);
+    assert!(scope.cause().is_some_and(|c| c.is_deadline_exceeded()));
+    let early = CancelScope::new();
+    early.cancel_after(Duration::from_secs(3600));
+    early.cancel_with("beaten");
+    assert_eq!(early.cause().map(|c| c.to_string()).as_deref(), Some("beaten"));
+}
+
+#[test]
+fn dropped_scopes_with_long_deadlines_are_swept_from_the_timer() {
+    for _ in 0..10_000 {
+        let _ = CancelScope::new().with_timeout(Duration::from_secs(3600));
+    }
+    // Other tests add a few live deadlines of their own; the heap stays
+    // near twice the live ones, not at ten thousand.
+    assert!(timer::pending() < 1_000, "{} entries", timer::pending());
+}
+
+#[test]
+fn futures_are_send_and_scopes_are_send_and_sync() {
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let scope = CancelScope::new();
+    send_sync(&scope);
+    send(&scope.cancelled());
+    send(&scope.clone().cancelled_owned());
+    send(&scope.run_until_cancelled(std::future::ready(())));
+}
+
+#[test]
+fn a_child_costs_its_parent_one_slot_and_itself_a_small_node() {
+    // The child's own allocation: `ArcInner<Node>`, two counters and the node.
+    assert_eq!(std::mem::size_of::<node::Node>(), 32);
+}
