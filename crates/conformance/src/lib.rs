@@ -351,6 +351,7 @@ macro_rules! subjects {
             token: $crate::subjects::Token,
             abort: $crate::subjects::Abort,
             thread: $crate::subjects::Thread,
+            scope: $crate::subjects::Scope,
         }
     };
 }

@@ -3,12 +3,14 @@
 
 mod abort;
 mod channel;
+mod scope;
 mod select;
 mod thread;
 mod token;
 
 pub use abort::Abort;
 pub use channel::Channel;
+pub use scope::Scope;
 pub use select::Select;
 pub use thread::Thread;
 pub use token::Token;
