@@ -302,8 +302,8 @@ impl Node {
         drop(weak);
     }
 
-    /// How many children and waiters this node holds (for tests).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// How many children and waiters this node holds.
+    #[allow(dead_code, reason = "for the unit tests and the loom models only")]
     pub(crate) fn counts(&self) -> (usize, usize) {
         self.lock()
             .as_ref()
