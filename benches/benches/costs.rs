@@ -5,14 +5,15 @@
 //! `cancel_benches::checkpoint::hot_loop`, which runs that many checks in one
 //! loop and times the loop, so criterion's own per-iteration overhead is not
 //! in the figure; `black_box` keeps each check from being hoisted out. The
-//! signal is never set, as in a loop that runs until it is. The checks do
-//! not depend on the runtime (except the channel's), so each is one id.
+//! signal is never set, as in a loop that runs until it is. Ids are
+//! `<strategy>/<runtime>` for the strategies whose work checks a signal,
+//! and `floor/atomic-bool`.
 
 mod common;
 
 use std::time::Duration;
 
-use cancel_benches::checkpoint::{Check, hot_loop};
+use cancel_benches::checkpoint::{checks, hot_loop};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn checkpoint_cost(c: &mut Criterion) {
@@ -21,10 +22,8 @@ fn checkpoint_cost(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(200))
         .measurement_time(Duration::from_millis(600))
         .sample_size(30);
-    for check in Check::ALL {
-        group.bench_function(check.id(), |b| {
-            b.iter_custom(|iters| hot_loop(check, iters))
-        });
+    for (id, check) in checks() {
+        group.bench_function(id, |b| b.iter_custom(|iters| hot_loop(check, iters)));
     }
     group.finish();
 }

@@ -2,16 +2,22 @@
 //! for the strategies whose work checks (a token, a stop channel's receiver,
 //! a thread's flag), beside a plain `AtomicBool` load, its floor.
 //!
-//! The checks do not depend on the runtime, except the channel's: tokio's
-//! `watch::Receiver` (both tokio schedulers), async-std's and smol's
-//! channels. So each check is one id, not one per runtime.
+//! Ids are `<strategy>/<runtime>` like every other group, so a figure sits
+//! beside the same target's latencies; the token's and the flag's checks
+//! are the same code on every runtime (the four ids measure it four times),
+//! the channel's differ: tokio's `watch::Receiver`, async-std's and smol's
+//! `async-channel`. `select` and `abort` have no ids: their work never
+//! checks anything. The floor's id is `floor/atomic-bool`.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use cancel_contract::runtime::RuntimeKind;
 use cancel_thread::StopFlag;
 use cancel_token::CancellationToken;
+
+use crate::{Target, targets};
 
 /// One kind of check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,27 +37,30 @@ pub enum Check {
 }
 
 impl Check {
-    /// Every check, floor last.
-    pub const ALL: [Check; 6] = [
-        Check::Token,
-        Check::ChannelTokio,
-        Check::ChannelAsyncStd,
-        Check::ChannelSmol,
-        Check::ThreadFlag,
-        Check::AtomicBool,
-    ];
-
-    /// The benchmark id.
-    pub const fn id(self) -> &'static str {
-        match self {
-            Check::Token => "token/any-runtime",
-            Check::ChannelTokio => "channel/tokio",
-            Check::ChannelAsyncStd => "channel/async-std",
-            Check::ChannelSmol => "channel/smol",
-            Check::ThreadFlag => "thread/any-runtime",
-            Check::AtomicBool => "atomic-bool/floor",
+    /// The check the work of `target` makes, or `None` for strategies whose
+    /// work is stopped from outside and checks nothing (`select`, `abort`).
+    pub fn of(target: Target) -> Option<Check> {
+        match (target.strategy, target.runtime) {
+            ("token", _) => Some(Check::Token),
+            ("thread", _) => Some(Check::ThreadFlag),
+            ("channel", RuntimeKind::TokioCurrentThread | RuntimeKind::TokioMultiThread) => {
+                Some(Check::ChannelTokio)
+            }
+            ("channel", RuntimeKind::AsyncStd) => Some(Check::ChannelAsyncStd),
+            ("channel", RuntimeKind::Smol) => Some(Check::ChannelSmol),
+            _ => None,
         }
     }
+}
+
+/// Every measured check with its benchmark id, in report order, the floor
+/// (`floor/atomic-bool`) last.
+pub fn checks() -> Vec<(String, Check)> {
+    targets()
+        .into_iter()
+        .filter_map(|t| Check::of(t).map(|c| (t.id(), c)))
+        .chain([("floor/atomic-bool".to_owned(), Check::AtomicBool)])
+        .collect()
 }
 
 /// Runs `check` `iters` times against a signal that is never set, and

@@ -25,6 +25,20 @@ pub(crate) trait Strategy<R: Runtime>: 'static {
     /// Starts work that parks until it is stopped.
     fn start(rt: &R::Handle, marks: Arc<Marks>) -> Self::Handle;
 
+    /// The one signal that stops a group of tasks: a parent token, a shared
+    /// flag or channel; `()` for strategies that have none (`select`, `abort`).
+    type Group;
+
+    /// A fresh group signal.
+    fn group() -> Self::Group;
+
+    /// Starts work like [`start`](Strategy::start), stopped by `group`.
+    fn start_in(rt: &R::Handle, group: &Self::Group, marks: Arc<Marks>) -> Self::Handle;
+
+    /// Stops every task of `group`: one signal where the strategy has one,
+    /// otherwise one `request_stop` per handle, back to back.
+    fn stop_group(group: &Self::Group, handles: &[Self::Handle]);
+
     /// `run_with_timeout` around work that is ready at once (output 7).
     fn run_ready(
         rt: &R::Handle,
@@ -72,8 +86,10 @@ pub trait Measure {
     /// Panics if a run does not report the future's output.
     fn wrap_overhead(&mut self, iters: u64) -> WrapTimes;
 
-    /// Starts `n` tasks, waits until all are parked, then stops all and joins
-    /// all: the time from the first stop to the last join.
+    /// Starts `n` tasks in one group, waits until all are parked, then stops
+    /// the group with its one signal (a parent token's `cancel`, one flag,
+    /// one channel; `select` and `abort` have none and stop each handle) and
+    /// joins all: the time from the stop to the last join.
     ///
     /// # Panics
     ///
@@ -182,13 +198,13 @@ impl<S: Strategy<R>, R: Runtime> Measure for On<S, R> {
         let what = self.target().id();
         self.rt.block_on(async {
             let marks = Marks::new();
-            let handles: Vec<S::Handle> =
-                (0..n).map(|_| S::start(&rt, Arc::clone(&marks))).collect();
+            let group = S::group();
+            let handles: Vec<S::Handle> = (0..n)
+                .map(|_| S::start_in(&rt, &group, Arc::clone(&marks)))
+                .collect();
             until_parked(&rt, &marks, n).await;
             let t0 = Instant::now();
-            for handle in &handles {
-                handle.request_stop();
-            }
+            S::stop_group(&group, &handles);
             for handle in handles {
                 stopped(handle.join().await, &what);
             }

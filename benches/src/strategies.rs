@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cancel_contract::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
-use cancel_contract::{Error, Outcome};
+use cancel_contract::{CancelHandle, Error, Outcome};
+use cancel_thread::StopFlag;
+use cancel_token::CancellationToken;
 
 use crate::Target;
 use crate::scenario::{Measure, On, Strategy};
@@ -27,6 +29,15 @@ macro_rules! on_tokio {
         impl Strategy<$runtime> for Select {
             const NAME: &'static str = "select";
             type Handle = cancel_select::tokio::SelectHandle<()>;
+            type Group = ();
+            fn group() -> Self::Group {}
+            fn start_in(rt: &<$runtime as Runtime>::Handle, _group: &(), marks: Arc<Marks>) -> Self::Handle {
+                <Self as Strategy<$runtime>>::start(rt, marks)
+            }
+            fn stop_group(_group: &(), handles: &[Self::Handle]) {
+                // No signal reaches a group: one stop per handle.
+                handles.iter().for_each(CancelHandle::request_stop);
+            }
             fn start(_rt: &<$runtime as Runtime>::Handle, marks: Arc<Marks>) -> Self::Handle {
                 cancel_select::tokio::start(forced(marks))
             }
@@ -43,6 +54,18 @@ macro_rules! on_tokio {
         impl Strategy<$runtime> for Channel {
             const NAME: &'static str = "channel";
             type Handle = cancel_channel::tokio::ChannelHandle<()>;
+            type Group = tokio::sync::watch::Sender<bool>;
+            fn group() -> Self::Group {
+                tokio::sync::watch::Sender::new(false)
+            }
+            fn start_in(_rt: &<$runtime as Runtime>::Handle, group: &Self::Group, marks: Arc<Marks>) -> Self::Handle {
+                cancel_channel::tokio::start_with(group, |mut stop| {
+                    cooperative(marks, async move { cancel_channel::tokio::stopped(&mut stop).await })
+                })
+            }
+            fn stop_group(group: &Self::Group, _handles: &[Self::Handle]) {
+                group.send_replace(true);
+            }
             fn start(_rt: &<$runtime as Runtime>::Handle, marks: Arc<Marks>) -> Self::Handle {
                 cancel_channel::tokio::start(|mut stop| {
                     cooperative(marks, async move { cancel_channel::tokio::stopped(&mut stop).await })
@@ -61,6 +84,16 @@ macro_rules! on_tokio {
         impl Strategy<$runtime> for Token {
             const NAME: &'static str = "token";
             type Handle = cancel_token::tokio::TokenHandle<()>;
+            type Group = CancellationToken;
+            fn group() -> Self::Group {
+                CancellationToken::new()
+            }
+            fn start_in(_rt: &<$runtime as Runtime>::Handle, group: &CancellationToken, marks: Arc<Marks>) -> Self::Handle {
+                cancel_token::tokio::start_with(group.child_token(), |token| cooperative(marks, token.cancelled_owned()))
+            }
+            fn stop_group(group: &CancellationToken, _handles: &[Self::Handle]) {
+                group.cancel();
+            }
             fn start(_rt: &<$runtime as Runtime>::Handle, marks: Arc<Marks>) -> Self::Handle {
                 cancel_token::tokio::start(|token| cooperative(marks, token.cancelled_owned()))
             }
@@ -79,6 +112,15 @@ macro_rules! on_tokio {
         impl Strategy<$runtime> for Abort {
             const NAME: &'static str = "abort";
             type Handle = cancel_abort::tokio::AbortHandle<()>;
+            type Group = ();
+            fn group() -> Self::Group {}
+            fn start_in(rt: &<$runtime as Runtime>::Handle, _group: &(), marks: Arc<Marks>) -> Self::Handle {
+                <Self as Strategy<$runtime>>::start(rt, marks)
+            }
+            fn stop_group(_group: &(), handles: &[Self::Handle]) {
+                // No signal reaches a group: one stop per handle.
+                handles.iter().for_each(CancelHandle::request_stop);
+            }
             fn start(_rt: &<$runtime as Runtime>::Handle, marks: Arc<Marks>) -> Self::Handle {
                 cancel_abort::tokio::start(forced(marks))
             }
@@ -95,6 +137,16 @@ macro_rules! on_tokio {
         impl Strategy<$runtime> for Thread {
             const NAME: &'static str = "thread";
             type Handle = cancel_thread::tokio::ThreadHandle<()>;
+            type Group = StopFlag;
+            fn group() -> Self::Group {
+                StopFlag::new()
+            }
+            fn start_in(_rt: &<$runtime as Runtime>::Handle, group: &StopFlag, marks: Arc<Marks>) -> Self::Handle {
+                cancel_thread::tokio::start_with(group.clone(), blocking(marks))
+            }
+            fn stop_group(group: &StopFlag, _handles: &[Self::Handle]) {
+                group.stop();
+            }
             fn start(_rt: &<$runtime as Runtime>::Handle, marks: Arc<Marks>) -> Self::Handle {
                 cancel_thread::tokio::start(blocking(marks))
             }
@@ -118,6 +170,15 @@ type SmolRt = <Smol as Runtime>::Handle;
 impl Strategy<AsyncStd> for Select {
     const NAME: &'static str = "select";
     type Handle = cancel_select::async_std::SelectHandle<()>;
+    type Group = ();
+    fn group() -> Self::Group {}
+    fn start_in(rt: &AsyncStdRt, _group: &(), marks: Arc<Marks>) -> Self::Handle {
+        <Self as Strategy<AsyncStd>>::start(rt, marks)
+    }
+    fn stop_group(_group: &(), handles: &[Self::Handle]) {
+        // No signal reaches a group: one stop per handle.
+        handles.iter().for_each(CancelHandle::request_stop);
+    }
     fn start(_rt: &AsyncStdRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_select::async_std::start(forced(marks))
     }
@@ -139,6 +200,15 @@ impl Strategy<AsyncStd> for Select {
 impl Strategy<Smol> for Select {
     const NAME: &'static str = "select";
     type Handle = cancel_select::smol::SelectHandle<()>;
+    type Group = ();
+    fn group() -> Self::Group {}
+    fn start_in(rt: &SmolRt, _group: &(), marks: Arc<Marks>) -> Self::Handle {
+        <Self as Strategy<Smol>>::start(rt, marks)
+    }
+    fn stop_group(_group: &(), handles: &[Self::Handle]) {
+        // No signal reaches a group: one stop per handle.
+        handles.iter().for_each(CancelHandle::request_stop);
+    }
     fn start(rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_select::smol::start(&smol_executor(rt), forced(marks))
     }
@@ -160,6 +230,25 @@ impl Strategy<Smol> for Select {
 impl Strategy<AsyncStd> for Channel {
     const NAME: &'static str = "channel";
     type Handle = cancel_channel::async_std::ChannelHandle<()>;
+    type Group = (
+        async_std::channel::Sender<()>,
+        async_std::channel::Receiver<()>,
+    );
+    fn group() -> Self::Group {
+        async_std::channel::bounded(1)
+    }
+    fn start_in(
+        _rt: &AsyncStdRt,
+        (stop, stopped): &Self::Group,
+        marks: Arc<Marks>,
+    ) -> Self::Handle {
+        cancel_channel::async_std::start_with(stop, stopped, |stop| {
+            cooperative(marks, async move { stop.recv().await })
+        })
+    }
+    fn stop_group((stop, _): &Self::Group, _handles: &[Self::Handle]) {
+        stop.close();
+    }
     fn start(_rt: &AsyncStdRt, marks: Arc<Marks>) -> Self::Handle {
         // `recv` fails once the channel is closed: that is the stop.
         cancel_channel::async_std::start(|stop| {
@@ -186,6 +275,18 @@ impl Strategy<AsyncStd> for Channel {
 impl Strategy<Smol> for Channel {
     const NAME: &'static str = "channel";
     type Handle = cancel_channel::smol::ChannelHandle<()>;
+    type Group = (async_channel::Sender<()>, async_channel::Receiver<()>);
+    fn group() -> Self::Group {
+        async_channel::bounded(1)
+    }
+    fn start_in(rt: &SmolRt, (stop, stopped): &Self::Group, marks: Arc<Marks>) -> Self::Handle {
+        cancel_channel::smol::start_with(&smol_executor(rt), stop, stopped, |stop| {
+            cooperative(marks, async move { stop.recv().await })
+        })
+    }
+    fn stop_group((stop, _): &Self::Group, _handles: &[Self::Handle]) {
+        stop.close();
+    }
     fn start(rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_channel::smol::start(&smol_executor(rt), |stop| {
             cooperative(marks, async move { stop.recv().await })
@@ -211,6 +312,18 @@ impl Strategy<Smol> for Channel {
 impl Strategy<AsyncStd> for Token {
     const NAME: &'static str = "token";
     type Handle = cancel_token::async_std::TokenHandle<()>;
+    type Group = CancellationToken;
+    fn group() -> Self::Group {
+        CancellationToken::new()
+    }
+    fn start_in(_rt: &AsyncStdRt, group: &CancellationToken, marks: Arc<Marks>) -> Self::Handle {
+        cancel_token::async_std::start_with(group.child_token(), |token| {
+            cooperative(marks, token.cancelled_owned())
+        })
+    }
+    fn stop_group(group: &CancellationToken, _handles: &[Self::Handle]) {
+        group.cancel();
+    }
     fn start(_rt: &AsyncStdRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_token::async_std::start(|token| cooperative(marks, token.cancelled_owned()))
     }
@@ -234,6 +347,18 @@ impl Strategy<AsyncStd> for Token {
 impl Strategy<Smol> for Token {
     const NAME: &'static str = "token";
     type Handle = cancel_token::smol::TokenHandle<()>;
+    type Group = CancellationToken;
+    fn group() -> Self::Group {
+        CancellationToken::new()
+    }
+    fn start_in(rt: &SmolRt, group: &CancellationToken, marks: Arc<Marks>) -> Self::Handle {
+        cancel_token::smol::start_with(&smol_executor(rt), group.child_token(), |token| {
+            cooperative(marks, token.cancelled_owned())
+        })
+    }
+    fn stop_group(group: &CancellationToken, _handles: &[Self::Handle]) {
+        group.cancel();
+    }
     fn start(rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_token::smol::start(&smol_executor(rt), |token| {
             cooperative(marks, token.cancelled_owned())
@@ -259,6 +384,15 @@ impl Strategy<Smol> for Token {
 impl Strategy<AsyncStd> for Abort {
     const NAME: &'static str = "abort";
     type Handle = cancel_abort::async_std::AbortHandle<()>;
+    type Group = ();
+    fn group() -> Self::Group {}
+    fn start_in(rt: &AsyncStdRt, _group: &(), marks: Arc<Marks>) -> Self::Handle {
+        <Self as Strategy<AsyncStd>>::start(rt, marks)
+    }
+    fn stop_group(_group: &(), handles: &[Self::Handle]) {
+        // No signal reaches a group: one stop per handle.
+        handles.iter().for_each(CancelHandle::request_stop);
+    }
     fn start(_rt: &AsyncStdRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_abort::async_std::start(forced(marks))
     }
@@ -280,6 +414,15 @@ impl Strategy<AsyncStd> for Abort {
 impl Strategy<Smol> for Abort {
     const NAME: &'static str = "abort";
     type Handle = cancel_abort::smol::AbortHandle<()>;
+    type Group = ();
+    fn group() -> Self::Group {}
+    fn start_in(rt: &SmolRt, _group: &(), marks: Arc<Marks>) -> Self::Handle {
+        <Self as Strategy<Smol>>::start(rt, marks)
+    }
+    fn stop_group(_group: &(), handles: &[Self::Handle]) {
+        // No signal reaches a group: one stop per handle.
+        handles.iter().for_each(CancelHandle::request_stop);
+    }
     fn start(rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_abort::smol::start(&smol_executor(rt), forced(marks))
     }
@@ -303,6 +446,16 @@ impl Strategy<Smol> for Abort {
 impl Strategy<AsyncStd> for Thread {
     const NAME: &'static str = "thread";
     type Handle = cancel_thread::async_std::ThreadHandle<()>;
+    type Group = StopFlag;
+    fn group() -> Self::Group {
+        StopFlag::new()
+    }
+    fn start_in(_rt: &AsyncStdRt, group: &StopFlag, marks: Arc<Marks>) -> Self::Handle {
+        cancel_thread::async_std::start_with(group.clone(), blocking(marks))
+    }
+    fn stop_group(group: &StopFlag, _handles: &[Self::Handle]) {
+        group.stop();
+    }
     fn start(_rt: &AsyncStdRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_thread::async_std::start(blocking(marks))
     }
@@ -324,6 +477,16 @@ impl Strategy<AsyncStd> for Thread {
 impl Strategy<Smol> for Thread {
     const NAME: &'static str = "thread";
     type Handle = cancel_thread::smol::ThreadHandle<()>;
+    type Group = StopFlag;
+    fn group() -> Self::Group {
+        StopFlag::new()
+    }
+    fn start_in(_rt: &SmolRt, group: &StopFlag, marks: Arc<Marks>) -> Self::Handle {
+        cancel_thread::smol::start_with(group.clone(), blocking(marks))
+    }
+    fn stop_group(group: &StopFlag, _handles: &[Self::Handle]) {
+        group.stop();
+    }
     fn start(_rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_thread::smol::start(blocking(marks))
     }

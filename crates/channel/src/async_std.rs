@@ -50,6 +50,32 @@ where
     T: Send + 'static,
 {
     let (stop, stopped) = bounded(1);
+    spawn(stop, stopped, false, work)
+}
+
+/// Like [`start`], but on a channel you share: closing `stop` once stops
+/// every task started on it. The handle's `request_stop` closes the shared
+/// channel too; dropping the handle does not (a clone of the sender goes).
+pub fn start_with<W, F, T>(stop: &Sender<()>, stopped: &Receiver<()>, work: W) -> ChannelHandle<T>
+where
+    W: FnOnce(Receiver<()>) -> F,
+    F: Future<Output = Option<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    spawn(stop.clone(), stopped.clone(), true, work)
+}
+
+fn spawn<W, F, T>(
+    stop: Sender<()>,
+    stopped: Receiver<()>,
+    shared: bool,
+    work: W,
+) -> ChannelHandle<T>
+where
+    W: FnOnce(Receiver<()>) -> F,
+    F: Future<Output = Option<T>> + Send + 'static,
+    T: Send + 'static,
+{
     let done = Arc::new(AtomicBool::new(false));
     let work = work(stopped);
     let task = async_std::task::spawn({
@@ -64,6 +90,7 @@ where
     ChannelHandle {
         stop,
         asked: AtomicBool::new(false),
+        shared,
         done,
         task,
     }
@@ -76,6 +103,8 @@ pub struct ChannelHandle<T> {
     stop: Sender<()>,
     // Whether a stop was asked for: `settle` needs it to tell `Stopped` from `Lost`.
     asked: AtomicBool,
+    // Started with `start_with`: whoever shares the channel may close it.
+    shared: bool,
     done: Arc<AtomicBool>,
     task: JoinHandle<Result<Option<T>, Error>>,
 }
@@ -96,19 +125,23 @@ impl<T: Send + 'static> ChannelHandle<T> {
     ///
     /// # Cancel safety
     ///
-    /// Dropping this future drops the handle, which stops the work.
+    /// Dropping this future drops the handle, which stops the work unless
+    /// it shares its channel (see [`start_with`]).
     pub async fn join(self) -> Result<Cancellation<T>, Error> {
         // Keep the sender alive while we wait: dropping it would stop the work.
         let ChannelHandle {
-            stop: _stop,
+            stop,
             asked,
+            shared,
             done: _,
             task,
         } = self;
         let ended = task.await;
-        // Not `stop.is_closed()`: the channel also closes when the work drops
-        // its last receiver, and a `None` nobody asked for is `Lost`.
-        settle(ended, asked.load(Ordering::Acquire))
+        // Not `stop.is_closed()` alone: the channel also closes when the work
+        // drops its last receiver, and a `None` nobody asked for is `Lost`. A
+        // shared channel has other receivers: closed means someone stopped it.
+        let asked = asked.load(Ordering::Acquire) || (shared && stop.is_closed());
+        settle(ended, asked)
     }
 }
 

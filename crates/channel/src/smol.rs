@@ -51,10 +51,43 @@ where
     T: Send + 'static,
 {
     let (stop, stopped) = bounded(1);
+    spawn(ex, stop, stopped, false, work)
+}
+
+/// Like [`start`], but on a channel you share: closing `stop` once stops
+/// every task started on it. The handle's `request_stop` closes the shared
+/// channel too; dropping the handle does not (a clone of the sender goes).
+pub fn start_with<W, F, T>(
+    ex: &Executor<'_>,
+    stop: &Sender<()>,
+    stopped: &Receiver<()>,
+    work: W,
+) -> ChannelHandle<T>
+where
+    W: FnOnce(Receiver<()>) -> F,
+    F: Future<Output = Option<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    spawn(ex, stop.clone(), stopped.clone(), true, work)
+}
+
+fn spawn<W, F, T>(
+    ex: &Executor<'_>,
+    stop: Sender<()>,
+    stopped: Receiver<()>,
+    shared: bool,
+    work: W,
+) -> ChannelHandle<T>
+where
+    W: FnOnce(Receiver<()>) -> F,
+    F: Future<Output = Option<T>> + Send + 'static,
+    T: Send + 'static,
+{
     let task = ex.spawn(catch_panics(work(stopped)));
     ChannelHandle {
         stop,
         asked: AtomicBool::new(false),
+        shared,
         task: Some(task.fallible()),
     }
 }
@@ -66,6 +99,8 @@ pub struct ChannelHandle<T> {
     stop: Sender<()>,
     // Whether a stop was asked for: `settle` needs it to tell `Stopped` from `Lost`.
     asked: AtomicBool,
+    // Started with `start_with`: whoever shares the channel may close it.
+    shared: bool,
     // `Some` until joined. On drop it is detached, not dropped: dropping a
     // smol Task would drop the work at once, before it could clean up.
     task: Option<FallibleTask<Result<Option<T>, Error>>>,
@@ -87,7 +122,8 @@ impl<T: Send + 'static> ChannelHandle<T> {
     ///
     /// # Cancel safety
     ///
-    /// Dropping this future drops the handle, which stops the work.
+    /// Dropping this future drops the handle, which stops the work unless
+    /// it shares its channel (see [`start_with`]).
     pub async fn join(mut self) -> Result<Cancellation<T>, Error> {
         // Await the task in place: if this future is dropped, `Drop` detaches it.
         let Some(task) = self.task.as_mut() else {
@@ -96,15 +132,20 @@ impl<T: Send + 'static> ChannelHandle<T> {
         // `None`: the executor dropped the task before it ended.
         let ended = task.await.unwrap_or_else(|| Err(executor_gone()));
         self.task = None;
-        // Not `stop.is_closed()`: the channel also closes when the work drops
-        // its last receiver, and a `None` nobody asked for is `Lost`.
-        settle(ended, self.asked.load(Ordering::Acquire))
+        // Not `stop.is_closed()` alone: the channel also closes when the work
+        // drops its last receiver, and a `None` nobody asked for is `Lost`. A
+        // shared channel has other receivers: closed means someone stopped it.
+        let asked = self.asked.load(Ordering::Acquire) || (self.shared && self.stop.is_closed());
+        settle(ended, asked)
     }
 }
 
 impl<T> Drop for ChannelHandle<T> {
     fn drop(&mut self) {
-        self.stop.close();
+        // A shared channel stays open for the other tasks on it.
+        if !self.shared {
+            self.stop.close();
+        }
         if let Some(task) = self.task.take() {
             // Let the work see the close and clean up; see the field comment.
             task.detach();

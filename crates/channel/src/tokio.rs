@@ -62,9 +62,29 @@ where
     F: Future<Output = Option<T>> + Send + 'static,
     T: Send + 'static,
 {
-    let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(catch_panics(work(stopped)));
-    ChannelHandle { stop, task }
+    start_with(&watch::Sender::new(false), work)
+}
+
+/// Like [`start`], but on a `watch` channel you share: one
+/// `stop.send_replace(true)` stops every task started on it. The handle's
+/// `request_stop` sends on the shared channel too; dropping the handle drops
+/// one clone of the sender, which stops nothing while others are alive.
+///
+/// # Panics
+///
+/// Panics if called outside a tokio runtime, as `tokio::spawn` does.
+pub fn start_with<W, F, T>(stop: &watch::Sender<bool>, work: W) -> ChannelHandle<T>
+where
+    W: FnOnce(watch::Receiver<bool>) -> F,
+    F: Future<Output = Option<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    // `subscribe` marks the current value seen; `stopped` checks it anyway.
+    let task = tokio::spawn(catch_panics(work(stop.subscribe())));
+    ChannelHandle {
+        stop: stop.clone(),
+        task,
+    }
 }
 
 /// A handle to work started with [`start`]. Dropping it drops the sender,
@@ -91,7 +111,8 @@ impl<T: Send + 'static> ChannelHandle<T> {
     ///
     /// # Cancel safety
     ///
-    /// Dropping this future drops the handle, which stops the work.
+    /// Dropping this future drops the handle, which stops the work unless
+    /// it shares its channel (see [`start_with`]).
     pub async fn join(self) -> Result<Cancellation<T>, Error> {
         // Keep the sender alive while we wait: dropping it would stop the work.
         let ChannelHandle { stop, task } = self;

@@ -83,7 +83,17 @@ where
     F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
-    let flag = StopFlag::new();
+    start_with(StopFlag::new(), work)
+}
+
+/// Like [`start`], but with the flag you give: tasks started with clones
+/// of one flag all stop when it is set once. The handle's `request_stop`
+/// and `Drop` set this flag, so they stop every task that shares it.
+pub fn start_with<T, F>(flag: StopFlag, work: F) -> ThreadHandle<T>
+where
+    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    T: Send + 'static,
+{
     let task = blocking::unblock(crate::caught(flag.clone(), work));
     ThreadHandle {
         flag,

@@ -45,7 +45,19 @@ where
     F: Future<Output = Option<T>> + Send + 'static,
     T: Send + 'static,
 {
-    let token = CancellationToken::new();
+    start_with(ex, CancellationToken::new(), work)
+}
+
+/// Like [`start`], but with the token you give: a clone of one token, or
+/// `parent.child_token()`, lets one `cancel` stop a whole group of tasks.
+/// The handle's `request_stop` and `Drop` cancel this token, so with a
+/// clone they stop every task that shares it; a child token stops one.
+pub fn start_with<W, F, T>(ex: &Executor<'_>, token: CancellationToken, work: W) -> TokenHandle<T>
+where
+    W: FnOnce(CancellationToken) -> F,
+    F: Future<Output = Option<T>> + Send + 'static,
+    T: Send + 'static,
+{
     let task = ex.spawn(catch_panics(work(token.clone())));
     TokenHandle {
         token,

@@ -1,0 +1,80 @@
+//! One signal to a group: tasks started with `start_with` on one shared
+//! channel all stop when it says stop once, on every runtime; dropping one
+//! handle of the group stops nobody else.
+
+use std::time::Duration;
+
+use cancel_channel::tokio::stopped;
+use cancel_contract::Cancellation;
+
+#[tokio::test(start_paused = true)]
+async fn tokio_one_send_stops_every_task_and_a_dropped_handle_stops_none() {
+    let stop = tokio::sync::watch::Sender::new(false);
+    let work = |mut rx| async move {
+        stopped(&mut rx).await;
+        None::<()>
+    };
+    let dropped = cancel_channel::tokio::start_with(&stop, work);
+    let handles: Vec<_> = (0..3)
+        .map(|_| cancel_channel::tokio::start_with(&stop, work))
+        .collect();
+    drop(dropped);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert!(
+        handles.iter().all(|h| !h.is_finished()),
+        "the group runs on"
+    );
+    stop.send_replace(true);
+    for handle in handles {
+        assert_eq!(handle.join().await, Ok(Cancellation::Stopped));
+    }
+}
+
+#[test]
+fn async_std_one_close_stops_every_task() {
+    async_std::task::block_on(async {
+        let (stop, stopped) = async_std::channel::bounded::<()>(1);
+        let handles: Vec<_> = (0..3)
+            .map(|_| {
+                cancel_channel::async_std::start_with(&stop, &stopped, |rx| async move {
+                    let _ = rx.recv().await;
+                    None::<()>
+                })
+            })
+            .collect();
+        stop.close();
+        for handle in handles {
+            assert_eq!(handle.join().await, Ok(Cancellation::Stopped));
+        }
+    });
+}
+
+#[test]
+fn smol_one_close_stops_every_task_and_a_dropped_handle_stops_none() {
+    let ex = async_executor::Executor::new();
+    futures_lite::future::block_on(ex.run(async {
+        let (stop, stopped) = async_channel::bounded::<()>(1);
+        let work = |rx: async_channel::Receiver<()>| async move {
+            let _ = rx.recv().await;
+            None::<()>
+        };
+        let dropped = cancel_channel::smol::start_with(&ex, &stop, &stopped, work);
+        let handles: Vec<_> = (0..3)
+            .map(|_| cancel_channel::smol::start_with(&ex, &stop, &stopped, work))
+            .collect();
+        drop(dropped);
+        async_io::Timer::after(Duration::from_millis(10)).await;
+        assert!(
+            !stop.is_closed(),
+            "dropping one handle left the channel open"
+        );
+        assert!(
+            handles.iter().all(|h| !h.is_finished()),
+            "the group runs on"
+        );
+        stop.close();
+        for handle in handles {
+            assert_eq!(handle.join().await, Ok(Cancellation::Stopped));
+        }
+    }));
+}
