@@ -109,8 +109,11 @@ impl<T> Slab<T> {
         self.entries.len() - self.free.len()
     }
 
-    fn into_values(self) -> impl Iterator<Item = T> {
-        self.entries.into_iter().flatten()
+    /// Takes every entry out, keeping the allocation (a cancel should not
+    /// pay for freeing it; the node's drop does).
+    fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
+        self.free.clear();
+        self.entries.drain(..).flatten()
     }
 }
 
@@ -235,15 +238,14 @@ impl Node {
         }
         let extra = guard.get_or_insert_with(Box::default);
         extra.cause = Some(cause.clone());
-        let children = mem::take(&mut extra.children);
-        let waiters = mem::take(&mut extra.waiters);
-        // Release: whoever sees the bit sees the cause and the taken lists.
+        wakers.extend(extra.waiters.drain());
+        // A child whose last handle is being dropped right now cannot be
+        // upgraded: it is leaving, and needs no cancel. Its `Weak` is
+        // dropped here, under the lock, which frees nothing but a count.
+        pending.extend(extra.children.drain().filter_map(|weak| weak.upgrade()));
+        // Release: whoever sees the bit sees the cause and the emptied lists.
         self.state.fetch_or(CANCELLED, Ordering::Release);
         drop(guard);
-        wakers.extend(waiters.into_values());
-        // A child whose last handle is being dropped right now cannot be
-        // upgraded: it is leaving, and needs no cancel.
-        pending.extend(children.into_values().filter_map(|weak| weak.upgrade()));
         true
     }
 
@@ -253,6 +255,8 @@ impl Node {
         if self.is_cancelled() {
             // A registered waker went with the lists the cancel took.
             *slot = None;
+            // Woken, so lend a hand with the wake-ups of a large cancel.
+            crate::wake::help();
             return Poll::Ready(());
         }
         let mut guard = self.lock();
@@ -275,6 +279,7 @@ impl Node {
     /// Forgets the waker of a `cancelled()` future that is dropped unfinished.
     pub(crate) fn forget_waiter(&self, slot: u32) {
         if self.is_cancelled() {
+            crate::wake::help();
             return;
         }
         let mut guard = self.lock();

@@ -47,7 +47,19 @@ where
     F: Future<Output = Option<T>> + Send + 'static,
     T: Send + 'static,
 {
-    let scope = CancelScope::new();
+    start_with(ex, CancelScope::new(), work)
+}
+
+/// Like [`start`], but with the scope you give: a clone of one scope, or
+/// `parent.child()`, lets one `cancel` stop a whole group of tasks.
+/// The handle's `request_stop` and `Drop` cancel this scope, so with a
+/// clone they stop every task that shares it; a child scope stops one.
+pub fn start_with<W, F, T>(ex: &Executor<'_>, scope: CancelScope, work: W) -> ScopeHandle<T>
+where
+    W: FnOnce(CancelScope) -> F,
+    F: Future<Output = Option<T>> + Send + 'static,
+    T: Send + 'static,
+{
     let task = ex.spawn(catch_panics(work(scope.clone())));
     ScopeHandle {
         scope,

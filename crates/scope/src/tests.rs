@@ -288,3 +288,42 @@ fn a_child_costs_its_parent_one_slot_and_itself_a_small_node() {
     // The child's own allocation: `ArcInner<Node>`, two counters and the node.
     assert_eq!(std::mem::size_of::<node::Node>(), 32);
 }
+
+#[test]
+fn a_large_cancel_wakes_a_chunk_itself_and_woken_futures_wake_more() {
+    let scope = CancelScope::new();
+    let (count, waker) = counting();
+    let n = 5 * wake::CHUNK;
+    let mut futures: Vec<_> = (0..n).map(|_| scope.cancelled()).collect();
+    for fut in &mut futures {
+        assert!(poll(fut, &waker).is_pending());
+    }
+    scope.cancel();
+    let woken = count.0.load(Ordering::SeqCst);
+    assert!(woken >= wake::CHUNK, "the canceller woke a chunk itself: {woken}");
+    // A woken future, polled, wakes one more chunk before it is ready
+    // (unless the backstop already woke everything: then all are woken).
+    assert!(poll(&mut futures[0], &waker).is_ready());
+    let after = count.0.load(Ordering::SeqCst);
+    assert!(after >= 2 * wake::CHUNK, "{after}");
+    drop(futures);
+}
+
+#[test]
+fn the_backstop_wakes_what_no_task_takes() {
+    let scope = CancelScope::new();
+    let (count, waker) = counting();
+    let n = 20 * wake::CHUNK;
+    let mut futures: Vec<_> = (0..n).map(|_| scope.cancelled()).collect();
+    for fut in &mut futures {
+        assert!(poll(fut, &waker).is_pending());
+    }
+    // Nobody polls the woken futures: the backstop must wake the rest.
+    scope.cancel();
+    let start = Instant::now();
+    while count.0.load(Ordering::SeqCst) < n && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(count.0.load(Ordering::SeqCst), n, "every waiter woken exactly once");
+    drop(futures);
+}
