@@ -9,12 +9,15 @@
 //! figures use. Heap only: the stacks of `thread`'s blocking threads are
 //! mapped, not allocated, and are not counted. N = 1 000 (`thread`: 100, its
 //! blocking threads) under `cargo bench`; 100 (`thread`: 10) under
-//! `cargo test --benches`, which only checks that it runs.
+//! `cargo test --benches`, which only checks that it runs. Then the bytes
+//! per child token of tokio-util's token and cancel-scope's, N children of
+//! one parent.
 //!
 //! Not a criterion bench (`harness = false`): it honours `--list` and a name
 //! filter the way criterion's binaries do, so `cargo bench -- <filter>` skips
 //! it unless the filter matches `bytes_per_task`.
 
+use cancel_benches::goals::{Token, child_token_bytes};
 use cancel_benches::{THREAD_FANOUT_CAP, measure, targets};
 use cancel_contract::probe::CountingAlloc;
 
@@ -62,4 +65,18 @@ fn main() {
             target.runtime.name()
         );
     }
+    // The two tokens' children alone: what one more child costs (the
+    // child's allocation and its share of the parent's list), any runtime.
+    let n = n_async;
+    let token = child_token_bytes(Token::TokioUtil, n).expect("CountingAlloc is installed");
+    let scope = child_token_bytes(Token::Scope, n).expect("CountingAlloc is installed");
+    println!();
+    println!("bytes per child token (N = {n} children of one parent, handles' Vec not counted)");
+    println!();
+    println!("| token | bytes per child | scope ÷ token | goal | met |");
+    println!("| --- | --- | --- | --- | --- |");
+    println!("| tokio-util `child_token()` | {token:.1} | | | |");
+    let ratio = scope / token;
+    let met = if ratio <= 0.5 { "yes" } else { "**no**" };
+    println!("| cancel-scope `child()` | {scope:.1} | {ratio:.3} | ≤ 1/2 | {met} |");
 }

@@ -14,6 +14,10 @@
 //! take long per iteration, so they get fewer samples (criterion's minimum of
 //! ten, each iteration a whole fanout); small N twenty samples in half a second. After each id the
 //! median time per task, from the iterations of this run, is printed.
+//! `scope` is stopped like `token`: one parent `cancel()`, children held by
+//! the tasks. For those two, `<strategy>/cancel-call/<runtime>/<N>` times
+//! only the `cancel()` call, in fanouts set up the same way: how long the
+//! canceller is blocked while N tasks wait.
 
 mod common;
 
@@ -23,6 +27,11 @@ use cancel_benches::{Measure, fanout_sizes, measure, targets};
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
+
+/// The strategies whose one stop call is a token's `cancel()`: for them,
+/// `<strategy>/cancel-call/<runtime>/<N>` times that call alone (how long it
+/// blocks its caller with N tasks waiting), from fanouts set up the same way.
+const CANCEL_CALL: [&str; 2] = ["token", "scope"];
 
 fn fanout(c: &mut Criterion) {
     let mut group = c.benchmark_group("fanout");
@@ -61,6 +70,13 @@ fn fanout(c: &mut Criterion) {
                     target.id(),
                     per_task.len()
                 );
+            }
+            if CANCEL_CALL.contains(&target.strategy) {
+                let id = format!("{}/cancel-call/{}", target.strategy, target.runtime.name());
+                group.bench_function(BenchmarkId::new(id, n), |b| {
+                    let m = built.get_or_insert_with(|| measure(target));
+                    b.iter_custom(|iters| (0..iters).map(|_| m.fanout_times(n).stop_call).sum());
+                });
             }
         }
     }

@@ -7,13 +7,17 @@
 //! are the same code on every runtime (the four ids measure it four times),
 //! the channel's differ: tokio's `watch::Receiver`, async-std's and smol's
 //! `async-channel`. `select` and `abort` have no ids: their work never
-//! checks anything. The floor's id is `floor/atomic-bool`.
+//! checks anything. `token/two-threads` and `scope/two-threads` time the
+//! same check while a second thread checks the same token in a loop (the
+//! cost of a check shared by tasks on two workers). The floor's id is
+//! `floor/atomic-bool`.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use cancel_contract::runtime::RuntimeKind;
+use cancel_scope::CancelScope;
 use cancel_thread::StopFlag;
 use cancel_token::CancellationToken;
 
@@ -32,6 +36,14 @@ pub enum Check {
     ChannelSmol,
     /// `StopFlag::is_stopped` (`thread`, every runtime).
     ThreadFlag,
+    /// `CancelScope::is_cancelled` (`scope`, every runtime).
+    Scope,
+    /// `CancellationToken::is_cancelled` while a second thread checks the
+    /// same token in a loop (`token/two-threads`).
+    TokenTwoThreads,
+    /// `CancelScope::is_cancelled` while a second thread checks the same
+    /// scope in a loop (`scope/two-threads`).
+    ScopeTwoThreads,
     /// A plain `AtomicBool` load: the floor.
     AtomicBool,
 }
@@ -42,6 +54,7 @@ impl Check {
     pub fn of(target: Target) -> Option<Check> {
         match (target.strategy, target.runtime) {
             ("token", _) => Some(Check::Token),
+            ("scope", _) => Some(Check::Scope),
             ("thread", _) => Some(Check::ThreadFlag),
             ("channel", RuntimeKind::TokioCurrentThread | RuntimeKind::TokioMultiThread) => {
                 Some(Check::ChannelTokio)
@@ -53,13 +66,18 @@ impl Check {
     }
 }
 
-/// Every measured check with its benchmark id, in report order, the floor
-/// (`floor/atomic-bool`) last.
+/// Every measured check with its benchmark id, in report order, then the
+/// two tokens checked by two threads at once (`token/two-threads`,
+/// `scope/two-threads`), the floor (`floor/atomic-bool`) last.
 pub fn checks() -> Vec<(String, Check)> {
     targets()
         .into_iter()
         .filter_map(|t| Check::of(t).map(|c| (t.id(), c)))
-        .chain([("floor/atomic-bool".to_owned(), Check::AtomicBool)])
+        .chain([
+            ("token/two-threads".to_owned(), Check::TokenTwoThreads),
+            ("scope/two-threads".to_owned(), Check::ScopeTwoThreads),
+            ("floor/atomic-bool".to_owned(), Check::AtomicBool),
+        ])
         .collect()
 }
 
@@ -91,7 +109,44 @@ pub fn hot_loop(check: Check, iters: u64) -> Duration {
             let flag = AtomicBool::new(false);
             timed(iters, || black_box(&flag).load(Ordering::Relaxed))
         }
+        Check::Scope => {
+            let scope = CancelScope::new();
+            timed(iters, || black_box(&scope).is_cancelled())
+        }
+        Check::TokenTwoThreads => {
+            let token = CancellationToken::new();
+            with_rival(&token, CancellationToken::is_cancelled, iters)
+        }
+        Check::ScopeTwoThreads => {
+            let scope = CancelScope::new();
+            with_rival(&scope, CancelScope::is_cancelled, iters)
+        }
     }
+}
+
+/// Times `iters` checks of `signal` on this thread while a second thread
+/// checks the same signal in a loop, as two tasks on two workers checking
+/// one token do. The rival is running before the clock starts and stops
+/// after it stops; its spawn is not timed.
+fn with_rival<S: Sync>(signal: &S, check: fn(&S) -> bool, iters: u64) -> Duration {
+    let running = AtomicBool::new(false);
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            running.store(true, Ordering::Release);
+            let mut seen = 0_u64;
+            while !done.load(Ordering::Relaxed) {
+                seen += u64::from(check(black_box(signal)));
+            }
+            assert_eq!(black_box(seen), 0, "the signal was never set");
+        });
+        while !running.load(Ordering::Acquire) {
+            std::hint::spin_loop();
+        }
+        let elapsed = timed(iters, || check(black_box(signal)));
+        done.store(true, Ordering::Relaxed);
+        elapsed
+    })
 }
 
 fn timed(iters: u64, check: impl Fn() -> bool) -> Duration {

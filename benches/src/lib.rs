@@ -43,7 +43,9 @@
 
 pub mod checkpoint;
 pub mod floors;
+pub mod goals;
 mod scenario;
+mod scope;
 mod strategies;
 mod work;
 
@@ -54,7 +56,9 @@ use cancel_contract::runtime::RuntimeKind;
 pub use scenario::Measure;
 
 /// The strategies, in report order.
-pub const STRATEGIES: [&str; 5] = ["select", "channel", "token", "abort", "thread"];
+pub const STRATEGIES: [&str; 6] = [
+    "select", "channel", "token", "scope", "abort", "thread",
+];
 
 /// The fanout sizes for async work.
 pub const FANOUT_SIZES: [usize; 6] = [1, 10, 100, 1_000, 10_000, 100_000];
@@ -136,6 +140,17 @@ pub struct CancelSample {
     pub stopped: Duration,
     /// Stop issued → the canceller's `cancel().await` returned.
     pub confirmed: Duration,
+}
+
+/// One fanout, timed twice from the same stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FanoutTimes {
+    /// How long the stop call itself blocked the canceller (one parent
+    /// `cancel()` for the tokens; N `request_stop`s where there is no group
+    /// signal).
+    pub stop_call: Duration,
+    /// Stop issued → the last of the N tasks joined.
+    pub all_stopped: Duration,
 }
 
 /// The two halves of one `wrap_overhead` batch.

@@ -11,7 +11,7 @@ use cancel_contract::runtime::{Runtime, RuntimeHandle};
 use cancel_contract::{CancelHandle, Cancellation, Error, Outcome};
 
 use crate::work::{Marks, until_parked};
-use crate::{CancelSample, OVERSHOOT_DEADLINE, Target, WRAP_DEADLINE, WrapTimes};
+use crate::{CancelSample, FanoutTimes, OVERSHOOT_DEADLINE, Target, WRAP_DEADLINE, WrapTimes};
 
 /// A strategy crate's functions, called the way a user would call them, with
 /// the work of [`crate::work`].
@@ -95,6 +95,15 @@ pub trait Measure {
     ///
     /// Panics if a join does not report `Stopped` or a task was not dropped.
     fn fanout(&mut self, n: usize) -> Duration;
+
+    /// [`fanout`](Measure::fanout), with the time the stop call itself
+    /// blocked its caller (a parent's `cancel()`, for the tokens) taken from
+    /// the same run.
+    ///
+    /// # Panics
+    ///
+    /// As [`fanout`](Measure::fanout).
+    fn fanout_times(&mut self, n: usize) -> FanoutTimes;
 
     /// Live heap bytes per task with `n` tasks started and parked (their
     /// handles held in a `Vec`), or `None` when
@@ -194,6 +203,10 @@ impl<S: Strategy<R>, R: Runtime> Measure for On<S, R> {
     }
 
     fn fanout(&mut self, n: usize) -> Duration {
+        self.fanout_times(n).all_stopped
+    }
+
+    fn fanout_times(&mut self, n: usize) -> FanoutTimes {
         let rt = self.rt.handle();
         let what = self.target().id();
         self.rt.block_on(async {
@@ -205,12 +218,16 @@ impl<S: Strategy<R>, R: Runtime> Measure for On<S, R> {
             until_parked(&rt, &marks, n).await;
             let t0 = Instant::now();
             S::stop_group(&group, &handles);
+            let stop_call = t0.elapsed();
             for handle in handles {
                 stopped(handle.join().await, &what);
             }
-            let elapsed = t0.elapsed();
+            let all_stopped = t0.elapsed();
             assert_eq!(marks.dropped(), n, "{what}: every task was dropped");
-            elapsed
+            FanoutTimes {
+                stop_call,
+                all_stopped,
+            }
         })
     }
 

@@ -530,6 +530,7 @@ pub(crate) fn measure(target: Target) -> Box<dyn Measure> {
         "select" => by_runtime!(Select),
         "channel" => by_runtime!(Channel),
         "token" => by_runtime!(Token),
+        "scope" => by_runtime!(crate::scope::Scope),
         "abort" => by_runtime!(Abort),
         "thread" => by_runtime!(Thread),
         other => panic!(
@@ -540,7 +541,7 @@ pub(crate) fn measure(target: Target) -> Box<dyn Measure> {
 }
 
 /// The executor of the smol runtime a scenario runs on.
-fn smol_executor(
+pub(crate) fn smol_executor(
     rt: &cancel_contract::runtime::SmolHandle,
 ) -> std::sync::Arc<async_executor::Executor<'static>> {
     // Scenarios only run inside `Smol::block_on`, which holds the executor.
