@@ -114,37 +114,50 @@ pub fn hot_loop(check: Check, iters: u64) -> Duration {
             timed(iters, || black_box(&scope).is_cancelled())
         }
         Check::TokenTwoThreads => {
-            let token = CancellationToken::new();
-            with_rival(&token, CancellationToken::is_cancelled, iters)
+            with_rival(CancellationToken::new(), CancellationToken::is_cancelled, iters)
         }
         Check::ScopeTwoThreads => {
-            let scope = CancelScope::new();
-            with_rival(&scope, CancelScope::is_cancelled, iters)
+            with_rival(CancelScope::new(), CancelScope::is_cancelled, iters)
         }
     }
+}
+
+/// The rival's flags, on a cache line of their own.
+#[repr(align(128))]
+#[derive(Default)]
+struct Flags {
+    running: AtomicBool,
+    done: AtomicBool,
 }
 
 /// Times `iters` checks of `signal` on this thread while a second thread
 /// checks the same signal in a loop, as two tasks on two workers checking
 /// one token do. The rival is running before the clock starts and stops
-/// after it stops; its spawn is not timed.
-fn with_rival<S: Sync>(signal: &S, check: fn(&S) -> bool, iters: u64) -> Duration {
-    let running = AtomicBool::new(false);
-    let done = AtomicBool::new(false);
+/// after it stops; its spawn is not timed. The signal and the flags live on
+/// the heap, on lines of their own: the rival reads nothing that the timed
+/// loop writes (its stack), so what is measured is the signal's own sharing.
+fn with_rival<S: Sync>(signal: S, check: fn(&S) -> bool, iters: u64) -> Duration {
+    #[repr(align(128))]
+    struct Padded<S>(S);
+    let signal = Box::new(Padded(signal));
+    let flags = Box::new(Flags::default());
+    let (signal, flags) = (&signal.0, &*flags);
     std::thread::scope(|s| {
-        s.spawn(|| {
-            running.store(true, Ordering::Release);
+        // `move`: the rival copies the two references instead of reading
+        // them from this thread's stack, where the timed loop writes.
+        s.spawn(move || {
+            flags.running.store(true, Ordering::Release);
             let mut seen = 0_u64;
-            while !done.load(Ordering::Relaxed) {
+            while !flags.done.load(Ordering::Relaxed) {
                 seen += u64::from(check(black_box(signal)));
             }
             assert_eq!(black_box(seen), 0, "the signal was never set");
         });
-        while !running.load(Ordering::Acquire) {
+        while !flags.running.load(Ordering::Acquire) {
             std::hint::spin_loop();
         }
         let elapsed = timed(iters, || check(black_box(signal)));
-        done.store(true, Ordering::Relaxed);
+        flags.done.store(true, Ordering::Relaxed);
         elapsed
     })
 }

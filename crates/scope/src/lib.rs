@@ -396,6 +396,17 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     drop_runs_on_force: Cap::Unsupported("a scope only asks; there is no forced stop"),
 };
 
+// The crate README's samples are doc tests too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+// The chapter `docs/scope.md` is compiled and run here as well (its samples
+// need tokio, a dev-dependency that `--cfg loom` builds leave out).
+#[cfg(all(doctest, feature = "tokio"))]
+#[doc = include_str!("../../../docs/scope.md")]
+struct ChapterDoctests;
+
 // Under `--cfg loom` only the loom models run (see `tests/loom.rs`).
 #[cfg(all(test, not(loom)))]
 mod tests;

@@ -2,26 +2,36 @@
 //!
 //! # How it stays correct
 //!
-//! - **One bit decides.** `CANCELLED` in `state` is only ever set with the
-//!   node's lock held, right after the cause is stored, and never cleared.
-//!   `is_cancelled` is one `Acquire` load of it, at any depth of the tree,
-//!   because a cancel sets it eagerly on every live descendant before it
+//! - **One bit decides, one load reads it.** `CANCELLED` in `state` is set
+//!   once and never cleared; `is_cancelled` is one `Acquire` load of it, at
+//!   any depth, because a cancel sets it on every live descendant before it
 //!   returns.
-//! - **Registration checks under the lock.** A waiter, a child or a linked
-//!   scope is only added to a node's lists with the lock held and the bit
-//!   clear. A cancel sets the bit and takes the lists in the same critical
-//!   section, so everything added before is taken, and everything that comes
-//!   after sees the bit (a child is then born cancelled, a waiter is ready).
-//! - **One lock at a time.** No code path holds two nodes' locks at once:
-//!   a cancel takes a node's children out under its lock, lets go, then
-//!   visits them; a child detaches from its parent without holding its own.
-//!   So there is no lock order to get wrong.
+//! - **The scope cancelled by a call stores its cause under its lock.** It
+//!   flips the bit, stores the cause and takes its waiters and children in
+//!   one critical section, so a reader that sees the bit and then locks sees
+//!   the cause.
+//! - **Descendants are marked without their lock.** A parent's cancel sets
+//!   `CANCELLED | INHERITED` on each child with one `fetch_or`; the child's
+//!   cause is then its parent's (`cause()` walks up). It locks a child only
+//!   if the child has children to visit (`HAS_CHILDREN`), and leaves a job
+//!   to take and wake its waiters if it has any (`HAS_WAITERS`). A linked
+//!   scope, which has no single parent, is cancelled the locked way.
+//! - **Adding meets marking in one read-modify-write.** A waiter, a child or
+//!   a linked scope is added with the node's lock held, right after a
+//!   `fetch_or` of `HAS_WAITERS` / `HAS_CHILDREN` that also reads
+//!   `CANCELLED`. The `fetch_or`s on one atomic are totally ordered: either
+//!   the adder sees `CANCELLED` (the waiter is ready, the child born
+//!   cancelled), or the marker sees the `HAS_` bit and then locks the node,
+//!   after the adder has let go, and finds what was added.
+//! - **One lock at a time.** No code path holds two nodes' locks at once, so
+//!   there is no lock order to get wrong.
 //! - **Slots stay valid until the cancel.** A waiter or a child remembers its
 //!   slot in its node's lists; removing it is only done while the node is not
 //!   cancelled (checked under the lock), because a cancel takes the lists
-//!   away and later slots would belong to no one.
-//! - **Wakers are woken outside every lock** (by `crate::wake`), so a cancel
-//!   holds each node's lock only to flip its bit and take its lists.
+//!   away. A waiter dropped after its node was marked stays in the list and
+//!   is woken once for nothing.
+//! - **Wakers are woken outside every lock** (by `crate::wake`), and not all
+//!   by the canceller.
 //!
 //! Parents hold children weakly (`Weak` in a slab); children hold their
 //! parents strongly, so a parent reachable from a live child stays
@@ -35,8 +45,35 @@ use std::task::{Poll, Waker};
 use crate::cause::Cause;
 use crate::sync::{AtomicU8, Mutex, MutexGuard, Ordering};
 
-/// Set, with the lock held, once the node is cancelled; never cleared.
+/// Set once the node is cancelled; never cleared.
 const CANCELLED: u8 = 1;
+/// Set with `CANCELLED` when a parent's cancel marked the node: its cause
+/// is its parent's.
+const INHERITED: u8 = 2;
+/// Set, with the lock held, before the first child or linked node is added.
+const HAS_CHILDREN: u8 = 4;
+/// Set, with the lock held, before a waiter is added.
+const HAS_WAITERS: u8 = 8;
+
+/// What a cancel leaves to do after its marking: wake one waker, or take a
+/// marked node's waiters and wake them. Run by `crate::wake`, the first
+/// ones by the canceller, the rest by woken tasks.
+pub(crate) enum Job {
+    /// A waiter of the cancelled node itself.
+    Wake(Waker),
+    /// A node its parent's cancel marked, which has (or had) waiters.
+    WakeWaiters(Arc<Node>),
+}
+
+impl Job {
+    /// Does the job; `buf` is scratch space reused across jobs.
+    pub(crate) fn run(self, buf: &mut Vec<Waker>) {
+        match self {
+            Job::Wake(waker) => waker.wake(),
+            Job::WakeWaiters(node) => node.wake_waiters(buf),
+        }
+    }
+}
 
 /// The shared state of a scope and all its clones.
 pub(crate) struct Node {
@@ -53,11 +90,13 @@ pub(crate) struct Node {
 
 #[derive(Default)]
 struct Extra {
-    /// Set together with `CANCELLED`.
+    /// The node's own cause, stored in the critical section that set
+    /// `CANCELLED`; `None` for a node marked by its parent (`INHERITED`).
     cause: Option<Cause>,
     /// Live children, held weakly; taken by the cancel.
     children: Slab<Weak<Node>>,
-    /// Wakers of pending `cancelled()` futures; taken by the cancel.
+    /// Wakers of pending `cancelled()` futures; taken by the cancel (or, for
+    /// a marked node, by a job of its parent's cancel).
     waiters: Slab<Waker>,
     /// A linked node's parents and its slot in each (kept after a cancel,
     /// to detach from the parents that are still live).
@@ -153,22 +192,35 @@ impl Node {
         self.state.load(Ordering::Acquire) & CANCELLED != 0
     }
 
-    /// The cause, once cancelled.
+    /// The cause, once cancelled: the node's own, or, for a node its parent
+    /// marked, its parent's (and so on up).
     pub(crate) fn cause(&self) -> Option<Cause> {
-        if !self.is_cancelled() {
-            return None;
+        let mut node = self;
+        loop {
+            if !node.is_cancelled() {
+                return None;
+            }
+            // An own cause is stored under the lock in the same critical
+            // section that set the bit.
+            if let Some(cause) = node.lock().as_ref().and_then(|extra| extra.cause.clone()) {
+                return Some(cause);
+            }
+            // No own cause: a parent marked this node (`INHERITED`), after
+            // its own cause was stored. Children keep their parent alive.
+            node = node.parent.as_deref()?;
         }
-        // The cause was stored before the bit, under the lock.
-        self.lock().as_ref().and_then(|extra| extra.cause.clone())
     }
 
     /// A child of `parent`: cancelled with it, never the reverse.
     pub(crate) fn child(parent: &Arc<Node>) -> Arc<Node> {
         let mut guard = parent.lock();
-        if parent.is_cancelled() {
-            let cause = guard.as_ref().and_then(|extra| extra.cause.clone());
+        // One read-modify-write decides against a marking cancel: either it
+        // sees `HAS_CHILDREN` (and locks, after us, to take the child) or we
+        // see `CANCELLED` (and the child is born cancelled).
+        let prev = parent.state.fetch_or(HAS_CHILDREN, Ordering::AcqRel);
+        if prev & CANCELLED != 0 {
             drop(guard);
-            return Node::born_cancelled(cause);
+            return Node::born_cancelled(parent.cause());
         }
         let children = &mut guard.get_or_insert_with(Box::default).children;
         // Reserve the slot first: the child must know it before it exists.
@@ -188,10 +240,13 @@ impl Node {
         let mut cancelled_by = None;
         for parent in parents {
             let mut guard = parent.lock();
-            if parent.is_cancelled() {
+            // As in `child`: one read-modify-write against a marking cancel.
+            let prev = parent.state.fetch_or(HAS_CHILDREN, Ordering::AcqRel);
+            if prev & CANCELLED != 0 {
+                drop(guard);
                 // The first cancelled parent gives its cause; the others
                 // need not know this node.
-                cancelled_by = Some(guard.as_ref().and_then(|extra| extra.cause.clone()));
+                cancelled_by = Some(parent.cause());
                 break;
             }
             let slot = guard
@@ -210,57 +265,95 @@ impl Node {
         node
     }
 
-    /// Cancels this node and every live descendant with `cause`, then wakes
-    /// their waiters. Returns `false` if it was already cancelled (the first
-    /// cause wins, and its cancel reaches the descendants).
+    /// Cancels this node with `cause`, marks every live descendant, and
+    /// has their waiters woken. Returns `false` if it was already cancelled
+    /// (the first cause wins, and its cancel reaches the descendants).
     pub(crate) fn cancel(&self, cause: Cause) -> bool {
-        let mut wakers = Vec::new();
+        let mut jobs = Vec::new();
         let mut pending = Vec::new();
-        if !self.cancel_one(&cause, &mut wakers, &mut pending) {
+        if !self.cancel_locked(cause.clone(), &mut jobs, &mut pending) {
             return false;
         }
         // Depth-first without recursion: a deep chain cannot overflow the stack.
         while let Some(child) = pending.pop() {
-            child.cancel_one(&cause, &mut wakers, &mut pending);
-            // Dropping `child` here may drop the last handle of a node,
-            // which locks its parent: no lock is held at this point.
+            Node::mark(child, &cause, &mut jobs, &mut pending);
         }
-        crate::wake::wake_all(wakers);
+        crate::wake::run(jobs);
         true
     }
 
-    /// Flips this node's bit; moves its waiters to `wakers` and its live
-    /// children to `pending`. `false` if it was already cancelled.
-    fn cancel_one(&self, cause: &Cause, wakers: &mut Vec<Waker>, pending: &mut Vec<Arc<Node>>) -> bool {
+    /// The cancel of a node that stores its own cause: with its lock held,
+    /// flips the bit, stores `cause`, takes its waiters (as jobs) and its
+    /// live children (to `pending`). `false` if it was already cancelled.
+    fn cancel_locked(&self, cause: Cause, jobs: &mut Vec<Job>, pending: &mut Vec<Arc<Node>>) -> bool {
         let mut guard = self.lock();
-        if self.state.load(Ordering::Relaxed) & CANCELLED != 0 {
+        let prev = self.state.fetch_or(CANCELLED, Ordering::AcqRel);
+        if prev & CANCELLED != 0 {
             return false;
         }
         let extra = guard.get_or_insert_with(Box::default);
-        extra.cause = Some(cause.clone());
-        wakers.extend(extra.waiters.drain());
+        // Readers of the cause lock first, so they see it with the bit.
+        extra.cause = Some(cause);
+        jobs.extend(extra.waiters.drain().map(Job::Wake));
         // A child whose last handle is being dropped right now cannot be
-        // upgraded: it is leaving, and needs no cancel. Its `Weak` is
-        // dropped here, under the lock, which frees nothing but a count.
+        // upgraded: it is leaving, and needs no cancel.
         pending.extend(extra.children.drain().filter_map(|weak| weak.upgrade()));
-        // Release: whoever sees the bit sees the cause and the emptied lists.
-        self.state.fetch_or(CANCELLED, Ordering::Release);
-        drop(guard);
         true
+    }
+
+    /// Marks `node`, cancelled by its parent's cancel, without its lock
+    /// unless it has children to visit: one read-modify-write for a leaf.
+    /// Its waiters are woken by a job, later, under its lock.
+    fn mark(node: Arc<Node>, cause: &Cause, jobs: &mut Vec<Job>, pending: &mut Vec<Arc<Node>>) {
+        if node.parent.is_none() {
+            // A linked node has no single parent to take its cause from:
+            // it stores this cancel's, the way its root does.
+            node.cancel_locked(cause.clone(), jobs, pending);
+            return;
+        }
+        let prev = node.state.fetch_or(CANCELLED | INHERITED, Ordering::AcqRel);
+        if prev & CANCELLED != 0 {
+            // Cancelled already: that cancel visits its subtree.
+            return;
+        }
+        if prev & HAS_CHILDREN != 0 {
+            // A child being added now holds the lock until it is in the list.
+            if let Some(extra) = node.lock().as_mut() {
+                pending.extend(extra.children.drain().filter_map(|weak| weak.upgrade()));
+            }
+        }
+        if prev & HAS_WAITERS != 0 {
+            jobs.push(Job::WakeWaiters(node));
+        }
+    }
+
+    /// Takes the waiters of a marked node and wakes them (a job of its
+    /// parent's cancel), reusing `buf` across nodes.
+    fn wake_waiters(&self, buf: &mut Vec<Waker>) {
+        if let Some(extra) = self.lock().as_mut() {
+            buf.extend(extra.waiters.drain());
+        }
+        for waker in buf.drain(..) {
+            waker.wake();
+        }
     }
 
     /// Polls a `cancelled()` future: ready once cancelled, otherwise its
     /// waker is registered (or refreshed) in `slot`.
     pub(crate) fn poll_cancelled(&self, slot: &mut Option<u32>, waker: &Waker) -> Poll<()> {
         if self.is_cancelled() {
-            // A registered waker went with the lists the cancel took.
+            // A registered waker is (or was) woken by the cancel's jobs.
             *slot = None;
             // Woken, so lend a hand with the wake-ups of a large cancel.
             crate::wake::help();
             return Poll::Ready(());
         }
         let mut guard = self.lock();
-        if self.is_cancelled() {
+        // One read-modify-write decides against a marking cancel: either it
+        // sees `HAS_WAITERS` (and its job locks, after us, to take the
+        // waker) or we see `CANCELLED`.
+        let prev = self.state.fetch_or(HAS_WAITERS, Ordering::AcqRel);
+        if prev & CANCELLED != 0 {
             *slot = None;
             return Poll::Ready(());
         }
@@ -283,7 +376,8 @@ impl Node {
             return;
         }
         let mut guard = self.lock();
-        // After a cancel the slot is in lists that were taken away.
+        // After a cancel the waker belongs to the cancel's jobs (a spurious
+        // wake at worst), and the slot may be gone.
         if self.is_cancelled() {
             return;
         }
@@ -297,8 +391,12 @@ impl Node {
 
     /// Frees `slot` in this node's children (a child's last handle is gone).
     fn detach(&self, slot: u32) {
+        if self.is_cancelled() {
+            return;
+        }
         let mut guard = self.lock();
-        // A cancelled node has no children list any more (see `forget_waiter`).
+        // A cancelled node's children are taken by its cancel; the slot may
+        // be gone.
         if self.is_cancelled() {
             return;
         }

@@ -1,14 +1,15 @@
 //! Waking the waiters of a cancel, outside every lock, without making the
 //! canceller pay for all of them.
 //!
-//! A cancel with at most [`CHUNK`] waiters wakes them on the caller's
-//! thread. A larger one wakes the first `CHUNK` and leaves the rest in a
-//! process-wide queue. Every `cancelled()` future that then finds its scope
-//! cancelled (it was woken, or polled for the first time) wakes one more
-//! chunk from the queue before it returns `Ready` ([`help`]): the wake-ups
-//! spread over the threads the executor runs its tasks on, and grow
-//! geometrically (64, then 64 × 64, …), instead of running one by one on the
-//! canceller's thread.
+//! A cancel leaves jobs ([`Job`]): wake a waiter of the cancelled scope, or
+//! take and wake the waiters of a descendant it marked. A cancel with at
+//! most [`CHUNK`] jobs runs them on the caller's thread. A larger one runs
+//! `CHUNK` and leaves the rest in a process-wide queue. Every `cancelled()`
+//! future that then finds its scope cancelled (it was woken, or polled for
+//! the first time) runs one more chunk from the queue before it returns
+//! `Ready` ([`help`]): the wake-ups spread over the threads the executor
+//! runs its tasks on, and grow geometrically (64, then 64 × 64, …), instead
+//! of running one by one on the canceller's thread.
 //!
 //! Tasks might not be polled (an executor that stopped, a task leaked), so
 //! a backstop thread, started with the first queued chunk, checks once a
@@ -18,17 +19,18 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, Once};
-use std::task::Waker;
 use std::time::Duration;
 
-/// How many wakers one cancel wakes itself, and one helper wakes per turn.
+use crate::node::Job;
+
+/// How many jobs one cancel runs itself, and one helper runs per turn.
 pub(crate) const CHUNK: usize = 64;
 
 /// How often the backstop looks for a queue nobody is draining.
 const BACKSTOP_TICK: Duration = Duration::from_millis(1);
 
-/// Wakers still to wake.
-static QUEUE: Mutex<Vec<Waker>> = Mutex::new(Vec::new());
+/// Jobs still to run.
+static QUEUE: Mutex<Vec<Job>> = Mutex::new(Vec::new());
 /// `QUEUE.len()`, readable without the lock: the fast path of [`help`].
 static QUEUED: AtomicUsize = AtomicUsize::new(0);
 /// Chunks taken so far, so the backstop can tell a stalled queue.
@@ -37,45 +39,50 @@ static TAKEN: AtomicU64 = AtomicU64::new(0);
 static QUEUED_SIGNAL: Condvar = Condvar::new();
 static BACKSTOP: Once = Once::new();
 
-fn queue() -> MutexGuard<'static, Vec<Waker>> {
-    // Nothing but moves of wakers happens under this lock.
+fn queue() -> MutexGuard<'static, Vec<Job>> {
+    // Nothing but moves of jobs happens under this lock.
     QUEUE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Wakes every waker of one cancel: the first [`CHUNK`] now, the rest
-/// queued for the woken tasks (and the backstop) to wake.
-pub(crate) fn wake_all(mut wakers: Vec<Waker>) {
-    if wakers.len() > CHUNK {
+/// Runs the jobs of one cancel: [`CHUNK`] now, the rest queued for the
+/// woken tasks (and the backstop) to run.
+pub(crate) fn run(mut jobs: Vec<Job>) {
+    if jobs.len() > CHUNK {
         // The tail, so the rest need not move.
-        let now = wakers.split_off(wakers.len() - CHUNK);
+        let now = jobs.split_off(jobs.len() - CHUNK);
         let mut queued = queue();
         if queued.is_empty() {
-            *queued = wakers;
+            *queued = jobs;
         } else {
-            queued.append(&mut wakers);
+            queued.append(&mut jobs);
         }
         QUEUED.store(queued.len(), Ordering::Release);
         drop(queued);
         start_backstop();
         QUEUED_SIGNAL.notify_one();
-        wakers = now;
+        jobs = now;
     }
-    for waker in wakers {
-        waker.wake();
+    run_all(jobs);
+}
+
+fn run_all(jobs: Vec<Job>) {
+    let mut buf = Vec::new();
+    for job in jobs {
+        job.run(&mut buf);
     }
 }
 
-/// Wakes one chunk of the queue, if anything is queued: one relaxed load
+/// Runs one chunk of the queue, if anything is queued: one relaxed load
 /// when nothing is.
 #[inline]
 pub(crate) fn help() {
     if QUEUED.load(Ordering::Relaxed) != 0 {
-        wake_chunk(CHUNK);
+        run_chunk(CHUNK);
     }
 }
 
-/// Takes up to `n` wakers off the queue and wakes them, outside the lock.
-fn wake_chunk(n: usize) {
+/// Takes up to `n` jobs off the queue and runs them, outside the lock.
+fn run_chunk(n: usize) {
     let mut queued = queue();
     let len = queued.len();
     if len == 0 {
@@ -85,9 +92,7 @@ fn wake_chunk(n: usize) {
     QUEUED.store(queued.len(), Ordering::Release);
     drop(queued);
     TAKEN.fetch_add(1, Ordering::Relaxed);
-    for waker in chunk {
-        waker.wake();
-    }
+    run_all(chunk);
 }
 
 fn start_backstop() {
@@ -116,7 +121,7 @@ fn backstop() {
         std::thread::sleep(BACKSTOP_TICK);
         let now = TAKEN.load(Ordering::Relaxed);
         if now == seen {
-            wake_chunk(usize::MAX);
+            run_chunk(usize::MAX);
         }
         seen = TAKEN.load(Ordering::Relaxed);
     }

@@ -26,11 +26,12 @@ mod node;
 
 mod wake {
     //! The lib's wake-up minus its queue and backstop thread (std code,
-    //! covered by the unit tests): every waker of a cancel woken at once.
+    //! covered by the unit tests): every job of a cancel run at once.
 
-    pub(crate) fn wake_all(wakers: Vec<std::task::Waker>) {
-        for waker in wakers {
-            waker.wake();
+    pub(crate) fn run(jobs: Vec<crate::node::Job>) {
+        let mut buf = Vec::new();
+        for job in jobs {
+            job.run(&mut buf);
         }
     }
 
@@ -226,5 +227,96 @@ fn linked_parents_cancelled_together() {
         assert_eq!(count.0.load(Ordering::SeqCst), 1);
         let cause = message(&linked);
         assert!(matches!(cause.as_deref(), Some("a" | "b")), "{cause:?}");
+    });
+}
+
+/// A waiter registering on a child while its parent's cancel marks the
+/// child without its lock: ready at once, or woken exactly once by the job
+/// the marking leaves.
+#[test]
+fn marking_racing_registration_never_loses_a_wake() {
+    model(|| {
+        let root = Node::root();
+        let child = Node::child(&root);
+        let (count, waker) = counting();
+        let canceller = {
+            let root = Arc::clone(&root);
+            loom::thread::spawn(move || {
+                root.cancel(Cause::new("stop"));
+            })
+        };
+        let mut slot = None;
+        let first = child.poll_cancelled(&mut slot, &waker);
+        canceller.join().unwrap();
+        let woken = count.0.load(Ordering::SeqCst);
+        match first {
+            Poll::Ready(()) => assert_eq!(woken, 0),
+            Poll::Pending => assert_eq!(woken, 1),
+        }
+        assert_eq!(message(&child).as_deref(), Some("stop"));
+    });
+}
+
+/// A grandchild made while the cancel of its grandparent marks its parent:
+/// always cancelled in the end, with the grandparent's cause.
+#[test]
+fn grandchild_creation_racing_a_marking_is_always_cancelled() {
+    model(|| {
+        let root = Node::root();
+        let child = Node::child(&root);
+        let canceller = {
+            let root = Arc::clone(&root);
+            loom::thread::spawn(move || {
+                root.cancel(Cause::new("stop"));
+            })
+        };
+        let grandchild = Node::child(&child);
+        canceller.join().unwrap();
+        assert!(grandchild.is_cancelled());
+        assert_eq!(message(&grandchild).as_deref(), Some("stop"));
+    });
+}
+
+/// The cause of a marked child read while the marking runs: nothing yet,
+/// or the right cause; never another.
+#[test]
+fn cause_read_during_a_marking_is_none_or_right() {
+    model(|| {
+        let root = Node::root();
+        let child = Node::child(&root);
+        let canceller = {
+            let root = Arc::clone(&root);
+            loom::thread::spawn(move || {
+                root.cancel(Cause::new("stop"));
+            })
+        };
+        let seen = message(&child);
+        assert!(matches!(seen.as_deref(), None | Some("stop")), "{seen:?}");
+        if child.is_cancelled() {
+            // Whoever sees the bit sees a cause.
+            assert_eq!(message(&child).as_deref(), Some("stop"));
+        }
+        canceller.join().unwrap();
+        assert_eq!(message(&child).as_deref(), Some("stop"));
+    });
+}
+
+/// A child cancelled on its own while its parent's cancel marks it: one of
+/// the two causes, agreed on by every reader.
+#[test]
+fn own_cancel_racing_a_marking_agree_on_one_cause() {
+    model(|| {
+        let root = Node::root();
+        let child = Node::child(&root);
+        let grandchild = Node::child(&child);
+        let other = {
+            let child = Arc::clone(&child);
+            loom::thread::spawn(move || child.cancel(Cause::new("child")))
+        };
+        root.cancel(Cause::new("root"));
+        let child_won = other.join().unwrap();
+        let expected = if child_won { "child" } else { "root" };
+        assert_eq!(message(&child).as_deref(), Some(expected));
+        assert_eq!(message(&grandchild).as_deref(), Some(expected));
     });
 }
