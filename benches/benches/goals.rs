@@ -26,7 +26,11 @@ fn main() {
     }
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     let named = |f: &str| ["goals", "scope", "token"].iter().any(|w| f.contains(w));
-    if !filters.is_empty() && !filters.iter().any(|f| named(f) || NAME.contains(f.as_str())) {
+    if !filters.is_empty()
+        && !filters
+            .iter()
+            .any(|f| named(f) || NAME.contains(f.as_str()))
+    {
         return;
     }
     let effort = if args.iter().any(|a| a == "--bench") {

@@ -113,12 +113,12 @@ pub fn hot_loop(check: Check, iters: u64) -> Duration {
             let scope = CancelScope::new();
             timed(iters, || black_box(&scope).is_cancelled())
         }
-        Check::TokenTwoThreads => {
-            with_rival(CancellationToken::new(), CancellationToken::is_cancelled, iters)
-        }
-        Check::ScopeTwoThreads => {
-            with_rival(CancelScope::new(), CancelScope::is_cancelled, iters)
-        }
+        Check::TokenTwoThreads => with_rival(
+            CancellationToken::new(),
+            CancellationToken::is_cancelled,
+            iters,
+        ),
+        Check::ScopeTwoThreads => with_rival(CancelScope::new(), CancelScope::is_cancelled, iters),
     }
 }
 

@@ -56,9 +56,7 @@ use cancel_contract::runtime::RuntimeKind;
 pub use scenario::Measure;
 
 /// The strategies, in report order.
-pub const STRATEGIES: [&str; 6] = [
-    "select", "channel", "token", "scope", "abort", "thread",
-];
+pub const STRATEGIES: [&str; 6] = ["select", "channel", "token", "scope", "abort", "thread"];
 
 /// The fanout sizes for async work.
 pub const FANOUT_SIZES: [usize; 6] = [1, 10, 100, 1_000, 10_000, 100_000];

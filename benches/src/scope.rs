@@ -126,4 +126,3 @@ impl Strategy<Smol> for Scope {
         })
     }
 }
-

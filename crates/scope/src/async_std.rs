@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::{CancelScope, DropGuard};
 use async_std::task::JoinHandle;
 use cancel_contract::cooperative::{run_cooperative, settle};
 use cancel_contract::{Cancellation, Capabilities, Error, Outcome, catch_panics};
-use crate::{CancelScope, DropGuard};
 
 /// What a cancel scope does on async-std.
 pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
@@ -36,7 +36,8 @@ where
     let deadline = async_std::task::sleep(timeout);
     run_cooperative(work(scope.clone()), deadline, || {
         scope.cancel();
-    }).await
+    })
+    .await
 }
 
 /// Starts `work` as an async-std task with a fresh scope; the handle cancels

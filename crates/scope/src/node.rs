@@ -285,7 +285,12 @@ impl Node {
     /// The cancel of a node that stores its own cause: with its lock held,
     /// flips the bit, stores `cause`, takes its waiters (as jobs) and its
     /// live children (to `pending`). `false` if it was already cancelled.
-    fn cancel_locked(&self, cause: Cause, jobs: &mut Vec<Job>, pending: &mut Vec<Arc<Node>>) -> bool {
+    fn cancel_locked(
+        &self,
+        cause: Cause,
+        jobs: &mut Vec<Job>,
+        pending: &mut Vec<Arc<Node>>,
+    ) -> bool {
         let mut guard = self.lock();
         let prev = self.state.fetch_or(CANCELLED, Ordering::AcqRel);
         if prev & CANCELLED != 0 {

@@ -5,11 +5,11 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::CancelScope;
 use async_executor::{Executor, FallibleTask};
 use async_io::Timer;
 use cancel_contract::cooperative::{run_cooperative, settle};
 use cancel_contract::{Cancellation, Capabilities, Error, Outcome, catch_panics};
-use crate::CancelScope;
 
 /// What a cancel scope does on smol.
 pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
@@ -36,7 +36,8 @@ where
     };
     run_cooperative(work(scope.clone()), deadline, || {
         scope.cancel();
-    }).await
+    })
+    .await
 }
 
 /// Starts `work` on `ex` with a fresh scope; the handle cancels the scope on

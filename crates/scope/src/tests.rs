@@ -52,12 +52,21 @@ fn the_first_cause_wins_and_children_carry_it() {
     assert!(root.cancel_with("first"));
     assert!(!root.cancel_with("second"));
     assert!(!root.cancel());
-    assert_eq!(root.cause().map(|c| c.to_string()).as_deref(), Some("first"));
-    assert_eq!(child.cause().map(|c| c.to_string()).as_deref(), Some("first"));
+    assert_eq!(
+        root.cause().map(|c| c.to_string()).as_deref(),
+        Some("first")
+    );
+    assert_eq!(
+        child.cause().map(|c| c.to_string()).as_deref(),
+        Some("first")
+    );
     // Born after the cancel: cancelled, with the same cause.
     let late = root.child();
     assert!(late.is_cancelled());
-    assert_eq!(late.cause().map(|c| c.to_string()).as_deref(), Some("first"));
+    assert_eq!(
+        late.cause().map(|c| c.to_string()).as_deref(),
+        Some("first")
+    );
 }
 
 #[test]
@@ -90,7 +99,11 @@ fn cancelled_wakes_each_waiter_once_and_stays_ready() {
     assert!(poll(&mut on_scope, &waker).is_pending());
     assert_eq!(scope.node.counts(), (1, 1));
     scope.cancel();
-    assert_eq!(count.0.load(Ordering::SeqCst), 2, "one wake per waiting future");
+    assert_eq!(
+        count.0.load(Ordering::SeqCst),
+        2,
+        "one wake per waiting future"
+    );
     assert!(poll(&mut on_scope, &waker).is_ready());
     assert!(poll(&mut on_child, &waker).is_ready());
     assert!(poll(&mut on_child, &waker).is_ready());
@@ -146,7 +159,10 @@ fn a_child_keeps_its_parent_cancellable() {
     let leaf = middle.child();
     drop(middle);
     root.cancel();
-    assert!(leaf.is_cancelled(), "reached through a parent with no handle left");
+    assert!(
+        leaf.is_cancelled(),
+        "reached through a parent with no handle left"
+    );
 }
 
 #[test]
@@ -161,7 +177,10 @@ fn linked_scopes_follow_any_parent() {
     assert!(both.is_cancelled());
     assert_eq!(count.0.load(Ordering::SeqCst), 1);
     a.cancel_with("a later");
-    assert_eq!(both.cause().map(|c| c.to_string()).as_deref(), Some("b went first"));
+    assert_eq!(
+        both.cause().map(|c| c.to_string()).as_deref(),
+        Some("b went first")
+    );
     assert!(!CancelScope::linked([]).is_cancelled());
 }
 
@@ -187,7 +206,10 @@ fn linking_a_cancelled_parent_is_born_cancelled() {
     let b = CancelScope::new();
     b.cancel_with("gone");
     let linked = CancelScope::linked([&a, &b]);
-    assert_eq!(linked.cause().map(|c| c.to_string()).as_deref(), Some("gone"));
+    assert_eq!(
+        linked.cause().map(|c| c.to_string()).as_deref(),
+        Some("gone")
+    );
     assert!(!a.is_cancelled());
     drop(linked);
     assert_eq!(a.node.counts().0, 0);
@@ -211,9 +233,15 @@ fn run_until_cancelled_prefers_ready_output() {
     scope.cancel();
     let waker = Waker::noop();
     let ready = pin!(scope.run_until_cancelled(std::future::ready(5)));
-    assert_eq!(ready.poll(&mut Context::from_waker(waker)), Poll::Ready(Some(5)));
+    assert_eq!(
+        ready.poll(&mut Context::from_waker(waker)),
+        Poll::Ready(Some(5))
+    );
     let never = pin!(scope.run_until_cancelled(std::future::pending::<u8>()));
-    assert_eq!(never.poll(&mut Context::from_waker(waker)), Poll::Ready(None));
+    assert_eq!(
+        never.poll(&mut Context::from_waker(waker)),
+        Poll::Ready(None)
+    );
 }
 
 #[test]
@@ -230,7 +258,10 @@ fn edge_timeouts_never_panic() {
             .unwrap_or_else(Instant::now),
     );
     assert!(past.is_cancelled());
-    assert!(!scope.is_cancelled(), "a child's deadline never cancels its parent");
+    assert!(
+        !scope.is_cancelled(),
+        "a child's deadline never cancels its parent"
+    );
 }
 
 #[test]
@@ -245,8 +276,13 @@ fn a_deadline_fires_from_the_timer_thread_and_not_before() {
         futures_lite::future::block_on(watcher.cancelled());
         let _ = tx.send(Instant::now());
     });
-    let fired = rx.recv_timeout(Duration::from_secs(10)).expect("the deadline fired");
-    assert!(fired.duration_since(start) >= Duration::from_millis(30), "never early");
+    let fired = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the deadline fired");
+    assert!(
+        fired.duration_since(start) >= Duration::from_millis(30),
+        "never early"
+    );
     assert!(timed.cause().is_some_and(|c| c.is_deadline_exceeded()));
 }
 
@@ -259,7 +295,10 @@ fn the_earliest_of_several_deadlines_wins_and_an_early_cancel_beats_both() {
     let early = CancelScope::new();
     early.cancel_after(Duration::from_secs(3600));
     early.cancel_with("beaten");
-    assert_eq!(early.cause().map(|c| c.to_string()).as_deref(), Some("beaten"));
+    assert_eq!(
+        early.cause().map(|c| c.to_string()).as_deref(),
+        Some("beaten")
+    );
 }
 
 #[test]
@@ -300,7 +339,10 @@ fn a_large_cancel_wakes_a_chunk_itself_and_woken_futures_wake_more() {
     }
     scope.cancel();
     let woken = count.0.load(Ordering::SeqCst);
-    assert!(woken >= wake::CHUNK, "the canceller woke a chunk itself: {woken}");
+    assert!(
+        woken >= wake::CHUNK,
+        "the canceller woke a chunk itself: {woken}"
+    );
     // A woken future, polled, wakes one more chunk before it is ready
     // (unless the backstop already woke everything: then all are woken).
     assert!(poll(&mut futures[0], &waker).is_ready());
@@ -324,6 +366,10 @@ fn the_backstop_wakes_what_no_task_takes() {
     while count.0.load(Ordering::SeqCst) < n && start.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(1));
     }
-    assert_eq!(count.0.load(Ordering::SeqCst), n, "every waiter woken exactly once");
+    assert_eq!(
+        count.0.load(Ordering::SeqCst),
+        n,
+        "every waiter woken exactly once"
+    );
     drop(futures);
 }

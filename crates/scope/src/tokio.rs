@@ -5,10 +5,10 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::{CancelScope, DropGuard};
 use cancel_contract::cooperative::{run_cooperative, settle};
 use cancel_contract::{Cancellation, Capabilities, Error, Outcome, catch_panics};
 use tokio::task::JoinHandle;
-use crate::{CancelScope, DropGuard};
 
 /// What a cancel scope does on tokio.
 pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;

@@ -12,7 +12,12 @@
 //! lock or atomic. Deadlines (a std thread and condvar) are not modelled:
 //! the timer only calls `Node::cancel`, which is.
 #![cfg(loom)]
-#![allow(dead_code, unreachable_pub, missing_docs, missing_debug_implementations)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    missing_debug_implementations
+)]
 
 mod sync {
     pub(crate) use loom::sync::atomic::{AtomicU8, Ordering};
@@ -157,7 +162,10 @@ fn child_drop_racing_a_cancel_detaches_cleanly() {
         });
         root.cancel(Cause::new(Cancelled));
         dropper.join().unwrap();
-        assert!(grandchild.is_cancelled(), "reached through the dropped child");
+        assert!(
+            grandchild.is_cancelled(),
+            "reached through the dropped child"
+        );
         assert_eq!(root.counts(), (0, 0));
     });
 }
