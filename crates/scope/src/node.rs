@@ -97,7 +97,7 @@ struct Extra {
     children: Slab<Weak<Node>>,
     /// Wakers of pending `cancelled()` futures; taken by the cancel (or, for
     /// a marked node, by a job of its parent's cancel).
-    waiters: Slab<Waker>,
+    waiters: Waiters,
     /// A linked node's parents and its slot in each (kept after a cancel,
     /// to detach from the parents that are still live).
     links: Vec<(Arc<Node>, u32)>,
@@ -150,9 +150,52 @@ impl<T> Slab<T> {
 
     /// Takes every entry out, keeping the allocation (a cancel should not
     /// pay for freeing it; the node's drop does).
-    fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
+    fn drain(&mut self) -> impl DoubleEndedIterator<Item = T> + '_ {
         self.free.clear();
         self.entries.drain(..).flatten()
+    }
+}
+
+/// The waiters of a node: the first inline (most scopes have one waiter
+/// at a time, and a cancel then touches no list buffer), the rest in a slab.
+#[derive(Default)]
+struct Waiters {
+    first: Option<Waker>,
+    rest: Slab<Waker>,
+}
+
+/// The slot of `Waiters::first`.
+const FIRST: u32 = u32::MAX;
+
+impl Waiters {
+    fn insert(&mut self, waker: Waker) -> u32 {
+        if self.first.is_none() {
+            self.first = Some(waker);
+            return FIRST;
+        }
+        self.rest.insert(waker)
+    }
+
+    fn get_mut(&mut self, slot: u32) -> Option<&mut Waker> {
+        match slot {
+            FIRST => self.first.as_mut(),
+            slot => self.rest.get_mut(slot),
+        }
+    }
+
+    fn remove(&mut self, slot: u32) -> Option<Waker> {
+        match slot {
+            FIRST => self.first.take(),
+            slot => self.rest.remove(slot),
+        }
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+
+    fn drain(&mut self) -> impl Iterator<Item = Waker> + '_ {
+        self.first.take().into_iter().chain(self.rest.drain())
     }
 }
 
@@ -274,7 +317,10 @@ impl Node {
         if !self.cancel_locked(cause.clone(), &mut jobs, &mut pending) {
             return false;
         }
-        // Depth-first without recursion: a deep chain cannot overflow the stack.
+        // Depth-first without recursion: a deep chain cannot overflow the
+        // stack. Children are pushed in reverse, so they are marked, and
+        // their tasks woken, in the order they were made (the order their
+        // handles are usually joined in).
         while let Some(child) = pending.pop() {
             Node::mark(child, &cause, &mut jobs, &mut pending);
         }
@@ -302,7 +348,7 @@ impl Node {
         jobs.extend(extra.waiters.drain().map(Job::Wake));
         // A child whose last handle is being dropped right now cannot be
         // upgraded: it is leaving, and needs no cancel.
-        pending.extend(extra.children.drain().filter_map(|weak| weak.upgrade()));
+        pending.extend(extra.children.drain().rev().filter_map(|weak| weak.upgrade()));
         true
     }
 
@@ -324,7 +370,7 @@ impl Node {
         if prev & HAS_CHILDREN != 0 {
             // A child being added now holds the lock until it is in the list.
             if let Some(extra) = node.lock().as_mut() {
-                pending.extend(extra.children.drain().filter_map(|weak| weak.upgrade()));
+                pending.extend(extra.children.drain().rev().filter_map(|weak| weak.upgrade()));
             }
         }
         if prev & HAS_WAITERS != 0 {

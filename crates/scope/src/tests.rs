@@ -373,3 +373,27 @@ fn the_backstop_wakes_what_no_task_takes() {
     );
     drop(futures);
 }
+
+#[test]
+fn several_waiters_on_one_scope_come_and_go() {
+    let scope = CancelScope::new();
+    let (count, waker) = counting();
+    let mut a = scope.cancelled();
+    let mut b = scope.cancelled();
+    let mut c = scope.cancelled();
+    for fut in [&mut a, &mut b, &mut c] {
+        assert!(poll(fut, &waker).is_pending());
+    }
+    drop(a); // the inline slot
+    drop(c); // a slab slot
+    let mut d = scope.cancelled();
+    let mut e = scope.cancelled();
+    assert!(poll(&mut d, &waker).is_pending());
+    assert!(poll(&mut e, &waker).is_pending());
+    assert_eq!(scope.node.counts(), (0, 3));
+    scope.cancel();
+    assert_eq!(count.0.load(Ordering::SeqCst), 3, "b, d and e, once each");
+    for fut in [&mut b, &mut d, &mut e] {
+        assert!(poll(fut, &waker).is_ready());
+    }
+}

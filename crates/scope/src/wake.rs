@@ -17,6 +17,7 @@
 //! last look, it wakes everything left itself. No waiter waits on another
 //! task's good behaviour for more than about two milliseconds.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, Once};
 use std::time::Duration;
@@ -29,8 +30,9 @@ pub(crate) const CHUNK: usize = 64;
 /// How often the backstop looks for a queue nobody is draining.
 const BACKSTOP_TICK: Duration = Duration::from_millis(1);
 
-/// Jobs still to run.
-static QUEUE: Mutex<Vec<Job>> = Mutex::new(Vec::new());
+/// Jobs still to run, first in, first out: tasks are woken in the order
+/// their scopes were made, the order a canceller usually joins them in.
+static QUEUE: Mutex<VecDeque<Job>> = Mutex::new(VecDeque::new());
 /// `QUEUE.len()`, readable without the lock: the fast path of [`help`].
 static QUEUED: AtomicUsize = AtomicUsize::new(0);
 /// Chunks taken so far, so the backstop can tell a stalled queue.
@@ -39,33 +41,35 @@ static TAKEN: AtomicU64 = AtomicU64::new(0);
 static QUEUED_SIGNAL: Condvar = Condvar::new();
 static BACKSTOP: Once = Once::new();
 
-fn queue() -> MutexGuard<'static, Vec<Job>> {
+fn queue() -> MutexGuard<'static, VecDeque<Job>> {
     // Nothing but moves of jobs happens under this lock.
     QUEUE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Runs the jobs of one cancel: [`CHUNK`] now, the rest queued for the
 /// woken tasks (and the backstop) to run.
-pub(crate) fn run(mut jobs: Vec<Job>) {
-    if jobs.len() > CHUNK {
-        // The tail, so the rest need not move.
-        let now = jobs.split_off(jobs.len() - CHUNK);
-        let mut queued = queue();
-        if queued.is_empty() {
-            *queued = jobs;
-        } else {
-            queued.append(&mut jobs);
-        }
-        QUEUED.store(queued.len(), Ordering::Release);
-        drop(queued);
-        start_backstop();
-        QUEUED_SIGNAL.notify_one();
-        jobs = now;
+pub(crate) fn run(jobs: Vec<Job>) {
+    if jobs.len() <= CHUNK {
+        run_all(jobs);
+        return;
     }
-    run_all(jobs);
+    // A deque reuses the vector's buffer and gives up its front in O(CHUNK).
+    let mut rest = VecDeque::from(jobs);
+    let now: Vec<Job> = rest.drain(..CHUNK).collect();
+    let mut queued = queue();
+    if queued.is_empty() {
+        *queued = rest;
+    } else {
+        queued.extend(rest);
+    }
+    QUEUED.store(queued.len(), Ordering::Release);
+    drop(queued);
+    start_backstop();
+    QUEUED_SIGNAL.notify_one();
+    run_all(now);
 }
 
-fn run_all(jobs: Vec<Job>) {
+fn run_all(jobs: impl IntoIterator<Item = Job>) {
     let mut buf = Vec::new();
     for job in jobs {
         job.run(&mut buf);
@@ -88,7 +92,7 @@ fn run_chunk(n: usize) {
     if len == 0 {
         return;
     }
-    let chunk = queued.split_off(len.saturating_sub(n));
+    let chunk: Vec<Job> = queued.drain(..n.min(len)).collect();
     QUEUED.store(queued.len(), Ordering::Release);
     drop(queued);
     TAKEN.fetch_add(1, Ordering::Relaxed);
