@@ -2,7 +2,7 @@
 
 use std::error::Error;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Why a scope was cancelled: the error passed to
 /// [`cancel_with`](crate::CancelScope::cancel_with), [`Cancelled`] for a plain
@@ -32,6 +32,21 @@ impl Cause {
     pub fn new(error: impl Into<Box<dyn Error + Send + Sync + 'static>>) -> Cause {
         // A thin `Arc` (of a `Box`) keeps a scope's cause slot one word wide.
         Cause(Arc::new(error.into()))
+    }
+
+    /// The cause of a plain cancel: one shared value, so a cancel does not
+    /// allocate one.
+    pub(crate) fn cancelled() -> Cause {
+        static CANCELLED: OnceLock<Cause> = OnceLock::new();
+        CANCELLED.get_or_init(|| Cause::new(Cancelled)).clone()
+    }
+
+    /// The cause of a deadline, shared likewise.
+    pub(crate) fn deadline_exceeded() -> Cause {
+        static DEADLINE: OnceLock<Cause> = OnceLock::new();
+        DEADLINE
+            .get_or_init(|| Cause::new(DeadlineExceeded))
+            .clone()
     }
 
     /// `true` if the cause is an `E`.

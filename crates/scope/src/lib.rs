@@ -183,7 +183,7 @@ impl CancelScope {
     /// Every descendant is marked cancelled before this returns; the tasks
     /// waiting in `cancelled()` are woken outside every lock.
     pub fn cancel(&self) -> bool {
-        self.node.cancel(Cause::new(Cancelled))
+        self.node.cancel(Cause::cancelled())
     }
 
     /// Cancels this scope and all its descendants with `cause`: an error, or

@@ -65,6 +65,24 @@ pub(crate) enum Job {
     WakeWaiters(Arc<Node>),
 }
 
+/// The jobs of one cancel: the first inline, so a cancel with one waiter
+/// allocates nothing.
+#[derive(Default)]
+pub(crate) struct Jobs {
+    pub(crate) first: Option<Job>,
+    pub(crate) rest: Vec<Job>,
+}
+
+impl Jobs {
+    fn push(&mut self, job: Job) {
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(job);
+        } else {
+            self.rest.push(job);
+        }
+    }
+}
+
 impl Job {
     /// Does the job; `buf` is scratch space reused across jobs.
     pub(crate) fn run(self, buf: &mut Vec<Waker>) {
@@ -303,7 +321,7 @@ impl Node {
         // the links are still needed to detach from the others on drop.
         node.lock().get_or_insert_with(Box::default).links = links;
         if let Some(cause) = cancelled_by {
-            node.cancel(cause.unwrap_or_else(|| Cause::new(crate::Cancelled)));
+            node.cancel(cause.unwrap_or_else(Cause::cancelled));
         }
         node
     }
@@ -312,7 +330,7 @@ impl Node {
     /// has their waiters woken. Returns `false` if it was already cancelled
     /// (the first cause wins, and its cancel reaches the descendants).
     pub(crate) fn cancel(&self, cause: Cause) -> bool {
-        let mut jobs = Vec::new();
+        let mut jobs = Jobs::default();
         let mut pending = Vec::new();
         if !self.cancel_locked(cause.clone(), &mut jobs, &mut pending) {
             return false;
@@ -331,12 +349,7 @@ impl Node {
     /// The cancel of a node that stores its own cause: with its lock held,
     /// flips the bit, stores `cause`, takes its waiters (as jobs) and its
     /// live children (to `pending`). `false` if it was already cancelled.
-    fn cancel_locked(
-        &self,
-        cause: Cause,
-        jobs: &mut Vec<Job>,
-        pending: &mut Vec<Arc<Node>>,
-    ) -> bool {
+    fn cancel_locked(&self, cause: Cause, jobs: &mut Jobs, pending: &mut Vec<Arc<Node>>) -> bool {
         let mut guard = self.lock();
         let prev = self.state.fetch_or(CANCELLED, Ordering::AcqRel);
         if prev & CANCELLED != 0 {
@@ -345,17 +358,25 @@ impl Node {
         let extra = guard.get_or_insert_with(Box::default);
         // Readers of the cause lock first, so they see it with the bit.
         extra.cause = Some(cause);
-        jobs.extend(extra.waiters.drain().map(Job::Wake));
+        for waker in extra.waiters.drain() {
+            jobs.push(Job::Wake(waker));
+        }
         // A child whose last handle is being dropped right now cannot be
         // upgraded: it is leaving, and needs no cancel.
-        pending.extend(extra.children.drain().rev().filter_map(|weak| weak.upgrade()));
+        pending.extend(
+            extra
+                .children
+                .drain()
+                .rev()
+                .filter_map(|weak| weak.upgrade()),
+        );
         true
     }
 
     /// Marks `node`, cancelled by its parent's cancel, without its lock
     /// unless it has children to visit: one read-modify-write for a leaf.
     /// Its waiters are woken by a job, later, under its lock.
-    fn mark(node: Arc<Node>, cause: &Cause, jobs: &mut Vec<Job>, pending: &mut Vec<Arc<Node>>) {
+    fn mark(node: Arc<Node>, cause: &Cause, jobs: &mut Jobs, pending: &mut Vec<Arc<Node>>) {
         if node.parent.is_none() {
             // A linked node has no single parent to take its cause from:
             // it stores this cancel's, the way its root does.
@@ -370,7 +391,13 @@ impl Node {
         if prev & HAS_CHILDREN != 0 {
             // A child being added now holds the lock until it is in the list.
             if let Some(extra) = node.lock().as_mut() {
-                pending.extend(extra.children.drain().rev().filter_map(|weak| weak.upgrade()));
+                pending.extend(
+                    extra
+                        .children
+                        .drain()
+                        .rev()
+                        .filter_map(|weak| weak.upgrade()),
+                );
             }
         }
         if prev & HAS_WAITERS != 0 {

@@ -14,7 +14,7 @@ use std::collections::BinaryHeap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Instant;
 
-use crate::cause::{Cause, DeadlineExceeded};
+use crate::cause::Cause;
 use crate::node::Node;
 
 /// The fewest entries at which a sweep is worth it.
@@ -85,7 +85,7 @@ fn lock(timer: &Timer) -> MutexGuard<'_, State> {
     timer.state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Cancels `node` with [`DeadlineExceeded`] at `at`: at once if `at` has
+/// Cancels `node` with `DeadlineExceeded` at `at`: at once if `at` has
 /// passed, otherwise from the timer thread.
 ///
 /// # Panics
@@ -97,7 +97,7 @@ pub(crate) fn cancel_at(node: &Arc<Node>, at: Instant) {
         return;
     }
     if at <= Instant::now() {
-        node.cancel(Cause::new(DeadlineExceeded));
+        node.cancel(Cause::deadline_exceeded());
         return;
     }
     let timer = timer();
@@ -144,7 +144,7 @@ fn run() {
             // Cancels wake tasks: never with the timer's lock held.
             drop(state);
             for node in due.iter().filter_map(Weak::upgrade) {
-                node.cancel(Cause::new(DeadlineExceeded));
+                node.cancel(Cause::deadline_exceeded());
             }
             drop(due);
             state = lock(timer);

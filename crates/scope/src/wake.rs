@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, Once};
 use std::time::Duration;
 
-use crate::node::Job;
+use crate::node::{Job, Jobs};
 
 /// How many jobs one cancel runs itself, and one helper runs per turn.
 pub(crate) const CHUNK: usize = 64;
@@ -48,14 +48,19 @@ fn queue() -> MutexGuard<'static, VecDeque<Job>> {
 
 /// Runs the jobs of one cancel: [`CHUNK`] now, the rest queued for the
 /// woken tasks (and the backstop) to run.
-pub(crate) fn run(jobs: Vec<Job>) {
-    if jobs.len() <= CHUNK {
-        run_all(jobs);
+pub(crate) fn run(jobs: Jobs) {
+    let Jobs { first, rest } = jobs;
+    let mut buf = Vec::new();
+    if let Some(job) = first {
+        job.run(&mut buf);
+    }
+    if rest.len() < CHUNK {
+        run_all(rest);
         return;
     }
     // A deque reuses the vector's buffer and gives up its front in O(CHUNK).
-    let mut rest = VecDeque::from(jobs);
-    let now: Vec<Job> = rest.drain(..CHUNK).collect();
+    let mut rest = VecDeque::from(rest);
+    let now: Vec<Job> = rest.drain(..CHUNK - 1).collect();
     let mut queued = queue();
     if queued.is_empty() {
         *queued = rest;

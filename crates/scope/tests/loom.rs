@@ -33,9 +33,9 @@ mod wake {
     //! The lib's wake-up minus its queue and backstop thread (std code,
     //! covered by the unit tests): every job of a cancel run at once.
 
-    pub(crate) fn run(jobs: Vec<crate::node::Job>) {
+    pub(crate) fn run(jobs: crate::node::Jobs) {
         let mut buf = Vec::new();
-        for job in jobs {
+        for job in jobs.first.into_iter().chain(jobs.rest) {
             job.run(&mut buf);
         }
     }
