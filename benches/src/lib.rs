@@ -53,6 +53,35 @@ use cancel_contract::runtime::RuntimeKind;
 
 pub use scenario::Measure;
 
+/// A latency the lab samples into histograms (DESIGN §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// Stop issued → the work's `Drop` ran.
+    CancelToStopped,
+    /// Stop issued → the canceller's `cancel().await` returned.
+    CancelToConfirmed,
+    /// Deadline → `run_with_timeout` returned `TimedOut`.
+    TimeoutOvershoot,
+}
+
+impl Metric {
+    /// Every sampled metric, in report order.
+    pub const ALL: [Metric; 3] = [
+        Metric::CancelToStopped,
+        Metric::CancelToConfirmed,
+        Metric::TimeoutOvershoot,
+    ];
+
+    /// The name used by criterion's groups and the lab's report.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Metric::CancelToStopped => "cancel_to_stopped",
+            Metric::CancelToConfirmed => "cancel_to_confirmed",
+            Metric::TimeoutOvershoot => "timeout_overshoot",
+        }
+    }
+}
+
 /// The strategies, in report order.
 pub const STRATEGIES: [&str; 5] = ["select", "channel", "token", "abort", "thread"];
 

@@ -309,6 +309,15 @@ pub struct Entry {
     pub run: fn(Case) -> Verdict,
 }
 
+/// Sets how many start → cancel cycles I6 (`no_leaks`) runs from now on
+/// (10 000 unless set; at least 1). Fewer cycles run faster but catch only
+/// larger leaks: the memory bound stays 256 KiB, so 1 000 cycles catch a
+/// leak of 256 bytes a cycle, 10 000 cycles one of 26 bytes. The verdict's
+/// detail says how many ran.
+pub fn set_leak_cycles(cycles: usize) {
+    cases::set_leak_cycles(cycles);
+}
+
 /// The strategies, in report order.
 pub fn strategies() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = matrix().iter().map(|e| e.strategy).collect();
