@@ -77,7 +77,9 @@ fn fences(text: &str) -> (Vec<Fence>, Vec<(usize, &str)>) {
 
 /// `true` for the info strings rustdoc compiles as Rust.
 fn is_rust(info: &str) -> bool {
-    info.split(',').next().is_some_and(|lang| lang.trim() == "rust")
+    info.split(',')
+        .next()
+        .is_some_and(|lang| lang.trim() == "rust")
 }
 
 /// The backticked spans of a text, with line breaks turned into spaces.
@@ -208,7 +210,11 @@ fn every_named_test_and_path_exists() {
         for (before, after) in flat.split("` in `").zip(flat.split("` in `").skip(1)) {
             let name = before.rsplit('`').next().unwrap_or_default();
             let path = after.split('`').next().unwrap_or_default();
-            if path.starts_with("crates/") && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+            if path.starts_with("crates/")
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
                 let source = read(&root().join(path));
                 assert!(
                     source.contains(&format!("fn {name}(")),
@@ -237,10 +243,7 @@ fn every_link_between_chapters_lands() {
             } else {
                 docs.join(file)
             };
-            assert!(
-                path.is_file(),
-                "{chapter}: link to {target}: no such file"
-            );
+            assert!(path.is_file(), "{chapter}: link to {target}: no such file");
             if !anchor.is_empty() {
                 assert!(
                     anchors(&read(&path)).contains(anchor),

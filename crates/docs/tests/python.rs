@@ -34,7 +34,10 @@ fn scripts() -> Vec<String> {
         })
         .collect();
     names.sort();
-    assert!(!names.is_empty(), "no myth_*.py or map_*.py scripts in peers/python");
+    assert!(
+        !names.is_empty(),
+        "no myth_*.py or map_*.py scripts in peers/python"
+    );
     names
 }
 
@@ -80,7 +83,9 @@ fn every_python_snippet_is_quoted_from_its_script() {
         for (line, body) in python_blocks(&text) {
             let (first, snippet) = body.split_once('\n').unwrap_or((&body, ""));
             let script = first.strip_prefix("# ").unwrap_or_else(|| {
-                panic!("{chapter}:{line}: a python block must start with `# peers/python/<script>.py`")
+                panic!(
+                    "{chapter}:{line}: a python block must start with `# peers/python/<script>.py`"
+                )
             });
             let source = read(&root().join(script));
             assert!(
@@ -107,8 +112,12 @@ fn python3_version() -> Option<(u32, u32)> {
         return None;
     }
     // "Python 3.11.7" (older versions print it on stderr).
-    let text = String::from_utf8_lossy(if out.stdout.is_empty() { &out.stderr } else { &out.stdout })
-        .into_owned();
+    let text = String::from_utf8_lossy(if out.stdout.is_empty() {
+        &out.stderr
+    } else {
+        &out.stdout
+    })
+    .into_owned();
     let version = text.trim().strip_prefix("Python ")?;
     let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
     Some((parts.next()??, parts.next()??))
@@ -126,7 +135,11 @@ fn run(script: &str) -> (bool, String) {
         .expect("python3 starts");
     let start = Instant::now();
     loop {
-        if child.try_wait().expect("the script can be waited for").is_some() {
+        if child
+            .try_wait()
+            .expect("the script can be waited for")
+            .is_some()
+        {
             break;
         }
         if start.elapsed() > SCRIPT_LIMIT {
@@ -160,10 +173,16 @@ fn every_python_claim_holds_in_python() {
     let mut failed = Vec::new();
     for script in scripts() {
         let (ok, output) = run(&script);
-        println!("--- peers/python/{script}: {}\n{output}", if ok { "holds" } else { "FAILED" });
+        println!(
+            "--- peers/python/{script}: {}\n{output}",
+            if ok { "holds" } else { "FAILED" }
+        );
         if !ok {
             failed.push(script);
         }
     }
-    assert!(failed.is_empty(), "these Python claims do not hold: {failed:?}");
+    assert!(
+        failed.is_empty(),
+        "these Python claims do not hold: {failed:?}"
+    );
 }
