@@ -16,7 +16,7 @@ async def main() -> None:
 
     async def sibling(name: str) -> None:
         try:
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)
             ended.append(f"{name} finished")
         except asyncio.CancelledError:
             ended.append(f"{name} cancelled")

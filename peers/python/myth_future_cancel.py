@@ -15,7 +15,7 @@ started = threading.Event()
 
 def work() -> str:
     started.set()
-    time.sleep(0.1)
+    time.sleep(0.5)
     return "ran to its end"
 
 

@@ -13,7 +13,7 @@ import asyncio
 
 async def main() -> None:
     async def work() -> int:
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
         return 42
 
     # 1. A timeout around shield(): the awaiter gives up at once...
