@@ -12,7 +12,7 @@
 //! parked longer sleeps deeper and wakes slower, and the async work measured
 //! elsewhere was parked `SETTLE`. `atomic-store/spinner`: a store → seen by a
 //! thread spinning on loads, the floor of the `thread` strategy.
-//! `sleep-overshoot`: a thread sleeps for the 1 ms deadline of
+//! `sleep-overshoot`: a thread sleeps for the 100 µs deadline of
 //! `timeout_overshoot` and takes how late it woke, the floor of every timer.
 
 mod common;

@@ -395,7 +395,7 @@ fn charts(dir: &Path, report: &Report, measured: &Measurements) -> Result<Vec<Pa
     let overshoot = dir.join("overshoot.svg");
     chart::percentiles(
         &overshoot,
-        "timeout overshoot (1 ms deadline → TimedOut): p50 / p90 / p99",
+        "timeout overshoot (100 µs deadline → TimedOut): p50 / p90 / p99",
         &columns(Metric::TimeoutOvershoot),
         &floors_of(&[Metric::TimeoutOvershoot]),
     )

@@ -201,7 +201,7 @@ pub(crate) static LEAK_CYCLES_NOW: AtomicUsize = AtomicUsize::new(LEAK_CYCLES);
 /// How many of those cycles also run a zero timeout. Fewer: on tokio even a
 /// zero timeout waits for the next 1 ms timer tick, and the point here is
 /// the leak, not the wait.
-const TIMEOUT_EVERY: usize = 10;
+const TIMEOUT_EVERY: usize = 50;
 /// Cycles run first, so pools and caches reach their steady size.
 const WARM_UP_CYCLES: usize = 500;
 /// How much live heap may grow over [`LEAK_CYCLES`] and still count as "back
