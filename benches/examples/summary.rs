@@ -31,13 +31,13 @@ fn medians(dir: &Path, out: &mut BTreeMap<String, f64>) {
             let read = |f: &str| -> Option<Value> {
                 serde_json::from_str(&std::fs::read_to_string(path.join(f)).ok()?).ok()
             };
-            if let (Some(bench), Some(est)) = (read("benchmark.json"), read("estimates.json")) {
-                if let (Some(id), Some(median)) = (
+            if let (Some(bench), Some(est)) = (read("benchmark.json"), read("estimates.json"))
+                && let (Some(id), Some(median)) = (
                     bench["full_id"].as_str(),
                     est["median"]["point_estimate"].as_f64(),
-                ) {
-                    out.insert(id.to_owned(), median);
-                }
+                )
+            {
+                out.insert(id.to_owned(), median);
             }
         } else if path.is_dir()
             && path
