@@ -133,6 +133,7 @@ fn draw_fanout(
         .margin(12)
         .x_label_area_size(50)
         .y_label_area_size(80)
+        .margin_right(40)
         .build_cartesian_2d((1_u64..max_n).log_scale(), (lo..hi).log_scale())?;
     chart
         .configure_mesh()
