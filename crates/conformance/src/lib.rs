@@ -157,6 +157,11 @@ pub trait Subject<R: Runtime>: 'static {
     /// so a timeout around blocking work would never fire.
     const VIRTUAL_TIME: bool = true;
 
+    /// Whether the work runs as blocking code on a thread of its own rather
+    /// than as a task: runtimes treat the two differently when they shut
+    /// down (the reliability tests' `shutdown.rs` holds each to its docs).
+    const ON_BLOCKING_THREADS: bool = false;
+
     /// The handle `start` returns.
     type Handle: CancelHandle<Output = u64>;
 
