@@ -245,11 +245,7 @@ fn exactly_once<S: Subject<R>, R: Runtime>() {
                 "seed {seed:#x}: the cuts never both finished and stopped work: {summary}"
             );
         }
-        Err(problems) => panic!(
-            "{} on {}, seed {seed:#x}: {problems}",
-            S::STRATEGY,
-            R::KIND
-        ),
+        Err(problems) => panic!("{} on {}, seed {seed:#x}: {problems}", S::STRATEGY, R::KIND),
     }
 }
 
@@ -325,7 +321,9 @@ fn an_item_taken_inside_a_dropped_future_is_lost_and_the_fix_keeps_it() {
     assert_eq!(lost, Some(unsafe_run.stopped), "{problems}");
 
     let fixed = rt.block_on(consume(rt.handle(), true));
-    let summary = fixed.check().unwrap_or_else(|p| panic!("the fix lost items: {p}"));
+    let summary = fixed
+        .check()
+        .unwrap_or_else(|p| panic!("the fix lost items: {p}"));
     assert!(!fixed.processed.is_empty(), "{summary}");
 }
 

@@ -94,13 +94,15 @@ fn timing() -> impl Strategy<Value = Timing> {
         duration(),
         any::<bool>(),
     )
-        .prop_map(|(work, leading_yield, deadline, cancel_at, stop_first)| Timing {
-            work,
-            leading_yield,
-            deadline,
-            cancel_at,
-            stop_first,
-        })
+        .prop_map(
+            |(work, leading_yield, deadline, cancel_at, stop_first)| Timing {
+                work,
+                leading_yield,
+                deadline,
+                cancel_at,
+                stop_first,
+            },
+        )
 }
 
 impl Timing {
@@ -144,7 +146,9 @@ fn stopped_properly(p: &Probe, cleanup: bool, what: &str, failures: &mut Failure
         failures.push(format!("I4: {what}, yet the work's state was not dropped"));
     }
     if cleanup && p.cleanup_started.is_set() && !p.cleanup_done.is_set() {
-        failures.push(format!("I4: {what} before the work's async cleanup finished"));
+        failures.push(format!(
+            "I4: {what} before the work's async cleanup finished"
+        ));
     }
 }
 
@@ -201,7 +205,9 @@ fn check_case<S: Subject<R>, R: Runtime>(rt: &R, t: &Timing) -> Result<(), Strin
             Some(Err(e)) => failures.push(format!("run_with_timeout failed: {e}")),
             Some(Ok(Outcome::Completed(v))) => {
                 if v != OUTPUT || !p.completed.is_set() {
-                    failures.push(format!("completed with {v} but the work did not produce it"));
+                    failures.push(format!(
+                        "completed with {v} but the work did not produce it"
+                    ));
                 }
                 if !finite_work || took < t.work {
                     failures.push(format!("completed after {took:?}, before the work could"));
@@ -216,7 +222,9 @@ fn check_case<S: Subject<R>, R: Runtime>(rt: &R, t: &Timing) -> Result<(), Strin
                     failures.push(format!("I2: timed out after {took:?}, before the deadline"));
                 }
                 if took > t.deadline.saturating_add(slack) {
-                    failures.push(format!("I3: timed out after {took:?}, beyond deadline + {slack:?}"));
+                    failures.push(format!(
+                        "I3: timed out after {took:?}, beyond deadline + {slack:?}"
+                    ));
                 }
                 if t.deadline == Duration::MAX {
                     failures.push("a `Duration::MAX` deadline timed out".into());
@@ -225,7 +233,8 @@ fn check_case<S: Subject<R>, R: Runtime>(rt: &R, t: &Timing) -> Result<(), Strin
                     failures.push("I8: work ready at its first poll timed out".into());
                 }
                 if virtual_time && finite_work && t.work.saturating_add(slack) < t.deadline {
-                    failures.push("timed out although the work ends well before the deadline".into());
+                    failures
+                        .push("timed out although the work ends well before the deadline".into());
                 }
                 let after = polls_after(&h, &p).await;
                 if after != 0 {

@@ -96,12 +96,22 @@ fn shutdown<S: Subject<R>, R: Runtime>() {
                 (p, handle)
             };
             let stopping: Vec<_> = (0..GROUP)
-                .map(|_| start(Script::new([Step::Sleep(Duration::from_secs(3600))], 0).with_cleanup(CLEANUP)))
+                .map(|_| {
+                    start(
+                        Script::new([Step::Sleep(Duration::from_secs(3600))], 0)
+                            .with_cleanup(CLEANUP),
+                    )
+                })
                 .collect();
             let running: Vec<_> = (0..GROUP)
                 .map(|_| start(Script::new([Step::Sleep(RUNNING)], OUTPUT)))
                 .collect();
-            let all_started = || stopping.iter().chain(&running).all(|(p, _)| p.started.is_set());
+            let all_started = || {
+                stopping
+                    .iter()
+                    .chain(&running)
+                    .all(|(p, _)| p.started.is_set())
+            };
             let t0 = h.now();
             while !all_started() && h.now().duration_since(t0) < Duration::from_secs(10) {
                 h.sleep(Duration::from_millis(1)).await;
@@ -149,10 +159,14 @@ fn shutdown<S: Subject<R>, R: Runtime>() {
                     failures.push("work outlived the runtime's drop".to_owned());
                 }
                 if count(&stopping, &cleaned) != 0 {
-                    failures.push("an async cleanup finished after the runtime was dropped mid-way".to_owned());
+                    failures.push(
+                        "an async cleanup finished after the runtime was dropped mid-way"
+                            .to_owned(),
+                    );
                 }
                 if count(&running, &completed) != 0 {
-                    failures.push("running work completed although its runtime was dropped".to_owned());
+                    failures
+                        .push("running work completed although its runtime was dropped".to_owned());
                 }
             }
             AtDrop::Awaited => {
@@ -194,21 +208,36 @@ fn shutdown<S: Subject<R>, R: Runtime>() {
                 Err(_) => false,
             };
             if !fine {
-                failures.push(format!("{group} work: cancel after the drop returned {r:?}"));
+                failures.push(format!(
+                    "{group} work: cancel after the drop returned {r:?}"
+                ));
             }
             results.push(r);
         }
         if !wait_for(AFTERWARDS, || child.alive() == 0) {
             failures.push("a child outlived everything".to_owned());
         }
-        let lost = results.iter().filter(|r| matches!(r, Err(Error::Lost(_)))).count();
-        let finished = results.iter().filter(|r| matches!(r, Ok(Cancellation::Finished(_)))).count();
-        (failures, format!("{seen}; cancels afterwards: {lost} lost, {finished} finished"))
+        let lost = results
+            .iter()
+            .filter(|r| matches!(r, Err(Error::Lost(_))))
+            .count();
+        let finished = results
+            .iter()
+            .filter(|r| matches!(r, Ok(Cancellation::Finished(_))))
+            .count();
+        (
+            failures,
+            format!("{seen}; cancels afterwards: {lost} lost, {finished} finished"),
+        )
     });
     let (failures, seen) = report;
     // Shown with `--nocapture`.
     println!("{what} ({fate:?}): {seen}");
-    assert!(failures.is_empty(), "{what} ({fate:?}): {}; {seen}", failures.join("; "));
+    assert!(
+        failures.is_empty(),
+        "{what} ({fate:?}): {}; {seen}",
+        failures.join("; ")
+    );
 }
 
 subjects!(matrix_tests, shutdown);

@@ -27,8 +27,8 @@
 mod common;
 
 use std::io::Write as _;
-use std::sync::Once;
 use std::sync::Arc;
+use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use cancel_conformance::{Script, Step, Subject, Work, matrix_tests, subjects};

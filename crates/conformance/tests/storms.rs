@@ -121,7 +121,11 @@ fn checked_storm<S: Subject<R>, R: Runtime>(n: usize) {
         count.unexpected.len(),
         count.unexpected.first()
     );
-    assert_eq!(count.stopped + count.finished, n, "{what}: not every task was cancelled");
+    assert_eq!(
+        count.stopped + count.finished,
+        n,
+        "{what}: not every task was cancelled"
+    );
     assert!(count.stopped > 0, "{what}: no cancel raced a running task");
     assert_eq!(alive, 0, "{what}: work still alive afterwards");
     assert!(
