@@ -11,7 +11,8 @@
 //!
 //! `cargo test` runs [`CI_TASKS`] per strategy × runtime (10 000 per
 //! runtime over the five strategies). The full storm, [`FULL_TASKS`] per
-//! strategy × runtime (`STORM_TASKS` overrides), is ignored by default:
+//! strategy × runtime (`STORM_TASKS` overrides), is ignored by default; it
+//! prints a Markdown table row per strategy × runtime:
 //!
 //! ```sh
 //! cargo test --release -p cancel-conformance --test storms -- --ignored
@@ -26,7 +27,7 @@ use cancel_conformance::{Script, Step, Subject, Work, matrix_tests};
 use cancel_contract::probe::{CountingAlloc, Probe, live_bytes};
 use cancel_contract::runtime::{Clock, Runtime};
 use cancel_contract::{CancelHandle, Cancellation};
-use common::{alone, bounded, env_count};
+use common::{alone, bounded, env_count, show};
 use futures_lite::future;
 
 // Live heap is read from this counting allocator.
@@ -97,24 +98,38 @@ async fn storm<S: Subject<R>, R: Runtime>(h: &R::Handle, p: &Arc<Probe>, n: usiz
 }
 
 /// A storm of `n` tasks for subject `S` on runtime `R`, checked.
-fn checked_storm<S: Subject<R>, R: Runtime>(n: usize) {
+fn checked_storm<S: Subject<R>, R: Runtime>(n: usize, print_row: bool) {
     let _alone = alone();
     let what = format!("storm of {n} on {} × {}", S::STRATEGY, R::KIND);
-    let (count, alive, tasks, grew) = bounded(&what.clone(), LIMIT, move || {
+    let (count, alive, tasks, grew, took) = bounded(&what.clone(), LIMIT, move || {
         let rt: R = common::runtime::<S, R>(Clock::Real);
         let h = rt.handle();
         let p = Probe::new();
         // A small storm first, so pools and caches reach their steady size.
         rt.block_on(storm::<S, R>(&h, &p, 500));
         let before = live_bytes().expect("the counting allocator is the global allocator");
+        let start = Instant::now();
         let count = rt.block_on(storm::<S, R>(&h, &p, n));
+        let took = start.elapsed();
         let start = Instant::now();
         while rt.alive_tasks().is_some_and(|t| t != 0) && start.elapsed() < SETTLE {
             std::thread::sleep(Duration::from_millis(1));
         }
         let after = live_bytes().expect("the counting allocator is the global allocator");
-        (count, p.alive(), rt.alive_tasks(), after - before)
+        (count, p.alive(), rt.alive_tasks(), after - before, took)
     });
+    if print_row {
+        show(&format!(
+            "| `{}` | {} | {n} | {:.2} | {} | {} | {} | {grew:+} B | {} |",
+            S::STRATEGY,
+            R::KIND,
+            took.as_secs_f64(),
+            count.stopped,
+            count.finished,
+            count.unexpected.len(),
+            tasks.map_or("not counted".to_owned(), |t| t.to_string()),
+        ));
+    }
     assert!(
         count.unexpected.is_empty(),
         "{what}: {} unexpected cancels, first: {:?}",
@@ -139,11 +154,18 @@ fn checked_storm<S: Subject<R>, R: Runtime>(n: usize) {
 }
 
 fn ci_storm<S: Subject<R>, R: Runtime>() {
-    checked_storm::<S, R>(CI_TASKS);
+    checked_storm::<S, R>(CI_TASKS, false);
 }
 
 fn full_storm<S: Subject<R>, R: Runtime>() {
-    checked_storm::<S, R>(env_count("STORM_TASKS", FULL_TASKS));
+    static HEADER: std::sync::Once = std::sync::Once::new();
+    HEADER.call_once(|| {
+        show(
+            "\n| strategy | runtime | tasks | seconds | stopped | finished | unexpected | live heap growth | tasks alive after |\n\
+             | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        );
+    });
+    checked_storm::<S, R>(env_count("STORM_TASKS", FULL_TASKS), true);
 }
 
 /// The storms `cargo test` runs.

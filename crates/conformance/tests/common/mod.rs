@@ -4,6 +4,7 @@
 // Each test crate uses its own subset of these helpers.
 #![allow(dead_code)]
 
+use std::io::Write as _;
 use std::sync::mpsc;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -103,4 +104,12 @@ impl SplitMix {
     pub(crate) fn micros(&mut self, max_micros: u64) -> Duration {
         Duration::from_micros(self.below(max_micros))
     }
+}
+
+/// Writes `line` to stderr past the test harness's capture (which only
+/// takes `print!` and `eprint!`), so figures show on a passing run.
+pub(crate) fn show(line: &str) {
+    let mut err = std::io::stderr().lock();
+    // Nothing to do if stderr is closed: the assertions still decide.
+    let _ = writeln!(err, "{line}");
 }
