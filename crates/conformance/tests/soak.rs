@@ -102,31 +102,55 @@ fn soak<S: Subject<R>, R: Runtime>() {
              | --- | --- | ---: | ---: | ---: | --- | --- | --- |"
         ));
     });
-    // Real time: the point is the runtime's real machinery, timers included.
-    let rt: R = common::runtime::<S, R>(Clock::Real);
-    let h = rt.handle();
-    let (p, c) = (Probe::new(), Probe::new());
-    let mut warm = Tally::default();
-    rt.block_on(cycles::<S, R>(&h, &p, &c, WARM_UP_CYCLES, &mut warm));
-    let settle = |rt: &R| {
-        let start = Instant::now();
-        while rt.alive_tasks().is_some_and(|t| t != 0) && start.elapsed() < SETTLE {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        rt.alive_tasks()
-    };
-    settle(&rt);
-    let (rss_before, heap_before) = (resident_bytes(), live_bytes());
+    let what = format!("{} on {}", S::STRATEGY, R::KIND);
+    // Bounded: a cancel that never returns fails the soak instead of hanging
+    // it; a millisecond a cycle is ten times the slowest rate seen.
+    let limit = Duration::from_secs(600) + Duration::from_millis(n as u64);
+    let (
+        warm,
+        tally,
+        took,
+        tasks,
+        alive_at_end,
+        (rss_before, heap_before),
+        (rss_after, heap_after),
+    ) = common::bounded(&what.clone(), limit, move || {
+        // Real time: the point is the runtime's real machinery, timers included.
+        let rt: R = common::runtime::<S, R>(Clock::Real);
+        let h = rt.handle();
+        let (p, c) = (Probe::new(), Probe::new());
+        let mut warm = Tally::default();
+        rt.block_on(cycles::<S, R>(&h, &p, &c, WARM_UP_CYCLES, &mut warm));
+        let settle = |rt: &R| {
+            let start = Instant::now();
+            while rt.alive_tasks().is_some_and(|t| t != 0) && start.elapsed() < SETTLE {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            rt.alive_tasks()
+        };
+        settle(&rt);
+        let (rss_before, heap_before) = (resident_bytes(), live_bytes());
 
-    let mut tally = Tally::default();
-    let start = Instant::now();
-    rt.block_on(cycles::<S, R>(&h, &p, &c, n, &mut tally));
-    let took = start.elapsed();
-    // A task that has just returned its output can stay on the runtime's
-    // books for a moment (tokio's multi-thread workers remove it after
-    // waking the joiner): let the count settle, then require zero.
-    let tasks = settle(&rt);
-    let (rss_after, heap_after) = (resident_bytes(), live_bytes());
+        let mut tally = Tally::default();
+        let start = Instant::now();
+        rt.block_on(cycles::<S, R>(&h, &p, &c, n, &mut tally));
+        let took = start.elapsed();
+        // A task that has just returned its output can stay on the runtime's
+        // books for a moment (tokio's multi-thread workers remove it after
+        // waking the joiner): let the count settle, then require zero.
+        let tasks = settle(&rt);
+        let (rss_after, heap_after) = (resident_bytes(), live_bytes());
+        let alive_at_end = p.alive();
+        (
+            warm,
+            tally,
+            took,
+            tasks,
+            alive_at_end,
+            (rss_before, heap_before),
+            (rss_after, heap_after),
+        )
+    });
 
     let rate = n as f64 / took.as_secs_f64().max(f64::MIN_POSITIVE);
     let (rss_before, rss_after) = (
@@ -148,7 +172,6 @@ fn soak<S: Subject<R>, R: Runtime>() {
         tasks.map_or("not counted".to_owned(), |t| t.to_string()),
     ));
 
-    let what = format!("{} on {}", S::STRATEGY, R::KIND);
     assert_eq!(
         (warm.unexpected, tally.unexpected),
         (0, 0),
@@ -160,7 +183,7 @@ fn soak<S: Subject<R>, R: Runtime>() {
         0,
         "{what}: work still alive when its cancel returned"
     );
-    assert_eq!(p.alive(), 0, "{what}: work alive at the end");
+    assert_eq!(alive_at_end, 0, "{what}: work alive at the end");
     assert!(
         tasks.is_none_or(|t| t == 0),
         "{what}: the runtime still counts {tasks:?} live tasks"
