@@ -40,5 +40,8 @@ pub mod myths {}
 #[doc = include_str!("../../../docs/python.md")]
 pub mod python {}
 
+#[doc = include_str!("../../../docs/reliability.md")]
+pub mod reliability {}
+
 #[doc = include_str!("../../../docs/results.md")]
 pub mod results {}
