@@ -12,13 +12,15 @@
 //! parked longer sleeps deeper and wakes slower, and the async work measured
 //! elsewhere was parked `SETTLE`. `atomic-store/spinner`: a store → seen by a
 //! thread spinning on loads, the floor of the `thread` strategy.
+//! `sleep-overshoot`: a thread sleeps for the 100 µs deadline of
+//! `timeout_overshoot` and takes how late it woke, the floor of every timer.
 
 mod common;
 
 use std::time::Duration;
 
-use cancel_benches::floors::{PING_PONG, SameThreadWake, atomic_store_to_spinner, unpark};
-use cancel_benches::{SETTLE, total};
+use cancel_benches::floors::{Floor, SameThreadWake};
+use cancel_benches::total;
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 
 fn floors(c: &mut Criterion) {
@@ -29,19 +31,19 @@ fn floors(c: &mut Criterion) {
         .measurement_time(Duration::from_millis(700))
         .sample_size(20);
     let mut same_thread: Option<SameThreadWake> = None;
-    group.bench_function("same-thread-wake", |b| {
+    group.bench_function(Floor::SameThreadWake.bench_id(), |b| {
         let floor = same_thread.get_or_insert_with(SameThreadWake::new);
         b.iter_custom(|iters| total(floor.samples(iters)));
     });
-    group.bench_function("unpark/ping-pong", |b| {
-        b.iter_custom(|iters| total(unpark(PING_PONG, iters)));
-    });
-    group.bench_function("unpark/after-park", |b| {
-        b.iter_custom(|iters| total(unpark(SETTLE, iters)));
-    });
-    group.bench_function("atomic-store/spinner", |b| {
-        b.iter_custom(|iters| total(atomic_store_to_spinner(iters)));
-    });
+    // The others set up nothing that outlives a batch of samples.
+    for floor in Floor::ALL
+        .into_iter()
+        .filter(|&f| f != Floor::SameThreadWake)
+    {
+        group.bench_function(floor.bench_id(), |b| {
+            b.iter_custom(|iters| total(floor.samples(iters)));
+        });
+    }
     group.finish();
 }
 

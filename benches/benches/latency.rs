@@ -9,7 +9,7 @@
 //! then times the stop; criterion gets the sum of the timed intervals, never
 //! the setup. `cancel_to_stopped` ends at a timestamp taken inside the work's
 //! own `Drop`, so it is the stop's effect, not its confirmation.
-//! `timeout_overshoot` runs parked work with a 1 ms deadline and times the
+//! `timeout_overshoot` runs parked work with a 100 µs deadline and times the
 //! deadline → `TimedOut`. `wrap_overhead` times a batch of `run_with_timeout`
 //! around a ready future and subtracts a batch of plain awaits of it.
 //! Sampling is flat (every sample the same iteration count): the samples are

@@ -7,13 +7,18 @@
 //! | [`unpark`] with [`SETTLE`] | the multi-thread runtimes: the work's worker thread was asleep as long as the work was parked |
 //! | [`unpark`] with [`PING_PONG`] | the same wake-up between threads that barely slept (a tight ping-pong) |
 //! | [`atomic_store_to_spinner`] | `thread`: work that checks its flag in a loop |
+//! | [`sleep_overshoot`] | `timeout_overshoot`: how late the OS wakes a thread that slept until a deadline |
+//!
+//! [`Floor::of`] says which floor each figure is read against: the one rule,
+//! used by the lab's ratios and documented for the benches.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::{SETTLE, spin_for};
+use crate::{Metric, OVERSHOOT_DEADLINE, SETTLE, Target, spin_for};
+use cancel_contract::runtime::RuntimeKind;
 
 pub use crate::SETTLE as AFTER_PARK;
 
@@ -227,4 +232,95 @@ pub fn atomic_store_to_spinner(samples: u64) -> Vec<Duration> {
     value.store(u64::MAX, Ordering::Release);
     spinner.join().expect("the floor's spinning thread ends");
     out
+}
+
+/// Deadline → a thread that slept until it runs again: `samples` times, a
+/// thread sleeps for [`OVERSHOOT_DEADLINE`] with `std::thread::sleep` and
+/// takes how long after the deadline it woke. Every timer, tokio's wheel or
+/// async-io's, ends in such a sleep, so no timeout can be reported sooner.
+pub fn sleep_overshoot(samples: u64) -> Vec<Duration> {
+    (0..samples)
+        .map(|_| {
+            let deadline = Instant::now() + OVERSHOOT_DEADLINE;
+            std::thread::sleep(OVERSHOOT_DEADLINE);
+            Instant::now().saturating_duration_since(deadline)
+        })
+        .collect()
+}
+
+/// One physical floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Floor {
+    /// [`SameThreadWake`].
+    SameThreadWake,
+    /// [`unpark`] after [`SETTLE`] parked.
+    UnparkAfterPark,
+    /// [`unpark`] after [`PING_PONG`] parked.
+    UnparkPingPong,
+    /// [`atomic_store_to_spinner`].
+    AtomicStoreSpinner,
+    /// [`sleep_overshoot`].
+    SleepOvershoot,
+}
+
+impl Floor {
+    /// Every floor, in report order.
+    pub const ALL: [Floor; 5] = [
+        Floor::SameThreadWake,
+        Floor::UnparkAfterPark,
+        Floor::UnparkPingPong,
+        Floor::AtomicStoreSpinner,
+        Floor::SleepOvershoot,
+    ];
+
+    /// The report name (`floors[].name` of the lab's JSON).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Floor::SameThreadWake => "same_thread_wake",
+            Floor::UnparkAfterPark => "unpark_after_park",
+            Floor::UnparkPingPong => "unpark_ping_pong",
+            Floor::AtomicStoreSpinner => "atomic_store_spinner",
+            Floor::SleepOvershoot => "sleep_overshoot",
+        }
+    }
+
+    /// The criterion id in group `floors`.
+    pub const fn bench_id(self) -> &'static str {
+        match self {
+            Floor::SameThreadWake => "same-thread-wake",
+            Floor::UnparkAfterPark => "unpark/after-park",
+            Floor::UnparkPingPong => "unpark/ping-pong",
+            Floor::AtomicStoreSpinner => "atomic-store/spinner",
+            Floor::SleepOvershoot => "sleep-overshoot",
+        }
+    }
+
+    /// `samples` measurements of this floor.
+    pub fn samples(self, samples: u64) -> Vec<Duration> {
+        match self {
+            Floor::SameThreadWake => SameThreadWake::new().samples(samples),
+            Floor::UnparkAfterPark => unpark(SETTLE, samples),
+            Floor::UnparkPingPong => unpark(PING_PONG, samples),
+            Floor::AtomicStoreSpinner => atomic_store_to_spinner(samples),
+            Floor::SleepOvershoot => sleep_overshoot(samples),
+        }
+    }
+
+    /// The floor `metric` of `target` is read against (see
+    /// `benches/README.md` for why each), or `None` for metrics that are not
+    /// wake-ups (`wrap_overhead`, `fanout`, `checkpoint_cost`).
+    pub fn of(target: Target, metric: Metric) -> Option<Floor> {
+        let same_thread = target.runtime == RuntimeKind::TokioCurrentThread;
+        Some(match (metric, target.strategy) {
+            (Metric::TimeoutOvershoot, _) => Floor::SleepOvershoot,
+            // Blocking work sees its flag in a loop; its canceller is woken
+            // by the blocking thread, across threads on every runtime.
+            (Metric::CancelToStopped, "thread") => Floor::AtomicStoreSpinner,
+            (Metric::CancelToConfirmed, "thread") => Floor::UnparkAfterPark,
+            (Metric::CancelToStopped | Metric::CancelToConfirmed, _) if same_thread => {
+                Floor::SameThreadWake
+            }
+            (Metric::CancelToStopped | Metric::CancelToConfirmed, _) => Floor::UnparkAfterPark,
+        })
+    }
 }

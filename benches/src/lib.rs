@@ -55,6 +55,35 @@ use cancel_contract::runtime::RuntimeKind;
 
 pub use scenario::Measure;
 
+/// A latency the lab samples into histograms (DESIGN §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// Stop issued → the work's `Drop` ran.
+    CancelToStopped,
+    /// Stop issued → the canceller's `cancel().await` returned.
+    CancelToConfirmed,
+    /// Deadline → `run_with_timeout` returned `TimedOut`.
+    TimeoutOvershoot,
+}
+
+impl Metric {
+    /// Every sampled metric, in report order.
+    pub const ALL: [Metric; 3] = [
+        Metric::CancelToStopped,
+        Metric::CancelToConfirmed,
+        Metric::TimeoutOvershoot,
+    ];
+
+    /// The name used by criterion's groups and the lab's report.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Metric::CancelToStopped => "cancel_to_stopped",
+            Metric::CancelToConfirmed => "cancel_to_confirmed",
+            Metric::TimeoutOvershoot => "timeout_overshoot",
+        }
+    }
+}
+
 /// The strategies, in report order.
 pub const STRATEGIES: [&str; 6] = ["select", "channel", "token", "scope", "abort", "thread"];
 
@@ -77,8 +106,11 @@ pub const THREAD_FANOUT_CAP: usize = 100;
 /// sample cheap. The "after park" unpark floor parks its thread this long too.
 pub const SETTLE: Duration = Duration::from_micros(200);
 
-/// The deadline of `timeout_overshoot`: a millisecond, tokio's timer tick.
-pub const OVERSHOOT_DEADLINE: Duration = Duration::from_millis(1);
+/// The deadline of `timeout_overshoot`: 100 µs, a tenth of tokio's timer
+/// tick, so the figure shows each timer's granularity (tokio rounds up to the
+/// next millisecond; async-io's timers wake at the deadline) and a sample
+/// stays short.
+pub const OVERSHOOT_DEADLINE: Duration = Duration::from_micros(100);
 
 /// The deadline `wrap_overhead` passes: far beyond the ready work.
 pub const WRAP_DEADLINE: Duration = Duration::from_secs(3600);

@@ -157,6 +157,11 @@ pub trait Subject<R: Runtime>: 'static {
     /// so a timeout around blocking work would never fire.
     const VIRTUAL_TIME: bool = true;
 
+    /// Whether the work runs as blocking code on a thread of its own rather
+    /// than as a task: runtimes treat the two differently when they shut
+    /// down (the reliability tests' `shutdown.rs` holds each to its docs).
+    const ON_BLOCKING_THREADS: bool = false;
+
     /// The handle `start` returns.
     type Handle: CancelHandle<Output = u64>;
 
@@ -309,6 +314,15 @@ pub struct Entry {
     pub run: fn(Case) -> Verdict,
 }
 
+/// Sets how many start → cancel cycles I6 (`no_leaks`) runs from now on
+/// (10 000 unless set; at least 1). Fewer cycles run faster but catch only
+/// larger leaks: the memory bound stays 256 KiB, so 1 000 cycles catch a
+/// leak of 256 bytes a cycle, 10 000 cycles one of 26 bytes. The verdict's
+/// detail says how many ran.
+pub fn set_leak_cycles(cycles: usize) {
+    cases::set_leak_cycles(cycles);
+}
+
 /// The strategies, in report order.
 pub fn strategies() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = matrix().iter().map(|e| e.strategy).collect();
@@ -339,13 +353,16 @@ fn entry<S: Subject<R>, R: Runtime>() -> Entry {
     }
 }
 
-/// Calls `$callback!` with the list of strategies: `name: AdapterType, …`.
+/// Calls `$callback!` with the list of strategies: `name: AdapterType, …`,
+/// after any further arguments given and a `;` (`subjects!(matrix_tests, f)`
+/// calls `matrix_tests! { f; select: …, … }`).
 ///
 /// This is the one place where the strategies are listed.
 #[macro_export]
 macro_rules! subjects {
-    ($callback:ident) => {
+    ($callback:ident $(, $($args:tt)+)?) => {
         $callback! {
+            $($($args)+ ;)?
             select: $crate::subjects::Select,
             channel: $crate::subjects::Channel,
             token: $crate::subjects::Token,
@@ -413,6 +430,50 @@ macro_rules! suite_tests {
         /// How many cases this module emitted, so a test can compare with [`Case::ALL`].
         #[allow(dead_code)]
         pub const EMITTED: usize = [$(stringify!($case)),*].len();
+    };
+}
+
+/// Emits, for every strategy, a module with one `#[test]` per runtime that
+/// calls `$check::<Subject, Runtime>()`, a generic function of the test
+/// crate. Attributes after the function's name go on every test (`#[ignore]`
+/// for long modes). Used through [`subjects!`], so a new strategy is tested
+/// without touching the test files:
+///
+/// ```
+/// use cancel_conformance::{Subject, matrix_tests, subjects};
+/// use cancel_contract::runtime::Runtime;
+///
+/// fn named<S: Subject<R>, R: Runtime>() {
+///     assert!(!S::STRATEGY.is_empty());
+/// }
+///
+/// // `select::tokio_current_thread`, `select::smol`, … each call `named`.
+/// subjects!(matrix_tests, named, #[ignore]);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! matrix_tests {
+    // One strategy at a time, so the attributes can be repeated in each.
+    (@each $check:ident, [$($attr:tt)*]; $strategy:ident: $subject:ty $(, $($rest:tt)*)?) => {
+        #[doc = concat!("`", stringify!($check), "` for `", stringify!($strategy), "` on every runtime.")]
+        mod $strategy {
+            $crate::matrix_tests!(@runtime $check, $subject, tokio_current_thread, TokioCurrentThread, [$($attr)*]);
+            $crate::matrix_tests!(@runtime $check, $subject, tokio_multi_thread, TokioMultiThread, [$($attr)*]);
+            $crate::matrix_tests!(@runtime $check, $subject, async_std, AsyncStd, [$($attr)*]);
+            $crate::matrix_tests!(@runtime $check, $subject, smol, Smol, [$($attr)*]);
+        }
+        $crate::matrix_tests!(@each $check, [$($attr)*]; $($($rest)*)?);
+    };
+    (@each $check:ident, [$($attr:tt)*];) => {};
+    (@runtime $check:ident, $subject:ty, $module:ident, $runtime:ident, [$($attr:tt)*]) => {
+        #[test]
+        $($attr)*
+        fn $module() {
+            super::$check::<$subject, $crate::__runtime::$runtime>();
+        }
+    };
+    ($check:ident $(, #[$attr:meta])* ; $($list:tt)*) => {
+        $crate::matrix_tests!(@each $check, [$(#[$attr])*]; $($list)*);
     };
 }
 

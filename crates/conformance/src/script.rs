@@ -272,7 +272,7 @@ where
 
 /// Plays `work` as blocking code on the calling thread: the form a thread
 /// with a stop flag takes. A cooperative script checks `is_stopped` between
-/// steps and every millisecond of a sleep; a `Block` step is one
+/// steps and every [`CHECK_EVERY`] of a sleep; a `Block` step is one
 /// uninterruptible `std::thread::sleep`. On a stop it runs its cleanup (a
 /// blocking sleep) and returns `None`.
 ///
@@ -337,7 +337,11 @@ fn block(d: Duration, probe: &Probe) {
     probe.block_done.set();
 }
 
-/// Sleeps `d` in slices of at most a millisecond; `true` if `stopped` said so first.
+/// How often scripted blocking work looks at its flag while it sleeps: a
+/// flag wakes nobody, so this bounds how late the work sees a stop.
+const CHECK_EVERY: Duration = Duration::from_micros(100);
+
+/// Sleeps `d` in slices of at most [`CHECK_EVERY`]; `true` if `stopped` said so first.
 fn sleep_unless(d: Duration, stopped: &impl Fn() -> bool) -> bool {
     let start = Instant::now();
     loop {
@@ -348,7 +352,7 @@ fn sleep_unless(d: Duration, stopped: &impl Fn() -> bool) -> bool {
         if left.is_zero() {
             return false;
         }
-        std::thread::sleep(left.min(Duration::from_millis(1)));
+        std::thread::sleep(left.min(CHECK_EVERY));
     }
 }
 

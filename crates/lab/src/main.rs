@@ -1,35 +1,70 @@
-//! `cancel-lab`: runs the conformance suite on every strategy × runtime and
-//! prints what each really guarantees.
+//! `cancel-lab`: runs the conformance suite on every strategy × runtime,
+//! measures what stopping costs, and reports both.
 //!
 //! # Layout
 //!
 //! - `main.rs`: the command line and the run.
-//! - `report.rs`: the JSON report of `--json` (shape fixed by DESIGN §4).
-//! - `table.rs`: the verdict and capability tables, as Markdown.
+//! - `measure.rs`: latency histograms, floors and fanout, sampled with the
+//!   benches' own scenario code (`cancel-benches`).
+//! - `peer.rs`: the Python asyncio peer (`peers/python/asyncio_cancel.py`).
+//! - `report.rs`: the JSON report (shape fixed by DESIGN §4), report.md, and
+//!   writing the report directory; `chart.rs`: its SVG charts.
+//! - `table.rs`: the Markdown tables.
 //!
-//! Exit codes: 0 when every case passes, 1 when any fails, 2 on a usage error.
+//! Exit codes: 0 when every case passes, 1 when any fails or the report
+//! cannot be written, 2 on a usage error (a bad option, an unwritable `--out`).
 
+mod blocks;
+mod chart;
+mod measure;
+mod peer;
 mod report;
 mod table;
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
-use cancel_conformance::{Case, Verdict};
+use cancel_conformance::{Case, Entry, Verdict};
 use cancel_contract::runtime::RuntimeKind;
 use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::measure::{Measurements, Plan};
+use crate::peer::Peer;
+
 // Lets the leak case (I6) check that memory is back where it was.
 #[global_allocator]
 static ALLOC: cancel_contract::probe::CountingAlloc = cancel_contract::probe::CountingAlloc;
 
+/// Samples per histogram by default, and with `--quick`.
+const DEFAULT_SAMPLES: u64 = 1_000;
+const QUICK_SAMPLES: u64 = 100;
+/// The most `--samples` accepts: a million timeouts alone would take an hour.
+const MAX_SAMPLES: u64 = 100_000;
+/// The largest fanout by default, and with `--quick`.
+const DEFAULT_MAX_FANOUT: usize = 100_000;
+const QUICK_MAX_FANOUT: usize = 1_000;
+/// I6's start → cancel cycles with `--quick` (10 000 otherwise).
+const QUICK_LEAK_CYCLES: usize = 1_000;
+/// How many conformance cases run at once: cases mostly wait, and the suite
+/// keeps the ones that must run alone (I6) exclusive.
+const CASE_WORKERS: usize = 4;
+/// The longest the Python peer may take.
+const PEER_LIMIT: Duration = Duration::from_secs(120);
+
 /// Settles, by running code, how to stop async work in Rust.
 ///
 /// Runs every conformance case (invariants I1–I8 and the seven capabilities)
-/// against every strategy on every runtime, then prints the verdict table:
-/// what each strategy declares, what the run observed, and whether they agree.
+/// against every strategy on every runtime, then samples what stopping costs
+/// (cancel → stopped, cancel → confirmed, timeout overshoot, fanout) against
+/// physical floors measured in the same run, runs the Python asyncio peer when
+/// `python3` is on the PATH, prints the tables, and writes report.md,
+/// report.json and SVG charts into the report directory.
 #[derive(Debug, Parser)]
 #[command(version, about, long_about)]
 struct Cli {
@@ -52,6 +87,40 @@ struct Cli {
     /// Only these cases, by report name (comma-separated or repeated).
     #[arg(long, value_delimiter = ',')]
     case: Vec<String>,
+
+    /// Where to write the report [default: cancel-lab/ in the build's target directory].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// Fewer samples, fanout up to 1 000 and I6 with 1 000 cycles: for tests.
+    #[arg(long)]
+    quick: bool,
+
+    /// Samples per latency histogram and floor [default: 1000, 100 with --quick].
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_samples)]
+    samples: Option<u64>,
+
+    /// Run the conformance suite only: no latency, floors, fanout or peer.
+    #[arg(long)]
+    verdicts_only: bool,
+
+    /// After a full run, rewrite the generated blocks of README.md and docs/
+    /// with its tables and copy its charts into docs/img/.
+    #[arg(long, conflicts_with_all = ["quick", "verdicts_only", "strategy", "runtime", "case", "samples"])]
+    update_docs: bool,
+}
+
+/// `--samples`: a whole number from 1 to [`MAX_SAMPLES`].
+fn parse_samples(text: &str) -> Result<u64, String> {
+    let accepted = format!("a whole number from 1 to {MAX_SAMPLES}");
+    match text.parse::<u64>() {
+        Ok(n) if (1..=MAX_SAMPLES).contains(&n) => Ok(n),
+        Ok(0) => Err(format!("0 samples would measure nothing; give {accepted}")),
+        Ok(_) => Err(format!(
+            "too many to sample in reasonable time; give {accepted}"
+        )),
+        Err(_) => Err(format!("not {accepted}")),
+    }
 }
 
 fn cli() -> Cli {
@@ -74,9 +143,34 @@ fn cli() -> Cli {
 
 fn main() -> ExitCode {
     let cli = cli();
+    let started = Instant::now();
     let selected = |list: &[String], name: &str| list.is_empty() || list.iter().any(|s| s == name);
 
-    let entries: Vec<_> = cancel_conformance::matrix()
+    let out_dir = cli.out.clone().unwrap_or_else(default_out_dir);
+    if let Err(e) = report::check_writable(&out_dir) {
+        eprintln!(
+            "cancel-lab: --out {}: {e}; give a directory you can write to",
+            out_dir.display()
+        );
+        return ExitCode::from(2);
+    }
+    if cli.quick {
+        cancel_conformance::set_leak_cycles(QUICK_LEAK_CYCLES);
+    }
+    let plan = Plan {
+        samples: cli.samples.unwrap_or(if cli.quick {
+            QUICK_SAMPLES
+        } else {
+            DEFAULT_SAMPLES
+        }),
+        max_fanout: if cli.quick {
+            QUICK_MAX_FANOUT
+        } else {
+            DEFAULT_MAX_FANOUT
+        },
+    };
+
+    let entries: Vec<Entry> = cancel_conformance::matrix()
         .into_iter()
         .filter(|e| selected(&cli.strategy, e.strategy) && selected(&cli.runtime, e.runtime.name()))
         .collect();
@@ -84,40 +178,182 @@ fn main() -> ExitCode {
         .into_iter()
         .filter(|c| selected(&cli.case, c.name()))
         .collect();
+    let targets: Vec<cancel_benches::Target> = if cli.verdicts_only {
+        Vec::new()
+    } else {
+        cancel_benches::targets()
+            .into_iter()
+            .filter(|t| {
+                entries
+                    .iter()
+                    .any(|e| e.strategy == t.strategy && e.runtime == t.runtime)
+            })
+            .collect()
+    };
 
-    let progress = progress_bar(&cli, (entries.len() * cases.len()) as u64);
-    let mut verdicts: Vec<Verdict> = Vec::with_capacity(entries.len() * cases.len());
-    for entry in &entries {
-        for &case in &cases {
-            progress.set_message(format!(
-                "{} on {}: {}",
-                entry.strategy,
-                entry.runtime,
-                case.name()
-            ));
-            verdicts.push((entry.run)(case));
-            progress.inc(1);
-        }
-    }
+    let measuring = !cli.verdicts_only;
+    let steps = (entries.len() * cases.len()) as u64
+        + if measuring {
+            measure::steps(&targets) + 1
+        } else {
+            0
+        };
+    let progress = progress_bar(&cli, steps);
+    let verdicts = conformance(&entries, &cases, &progress);
+    let (measured, peer) = if measuring {
+        let measured = measure::run(&targets, plan, &progress);
+        progress.set_message("Python peer");
+        let peer = peer::run(plan.samples, PEER_LIMIT, &measured.floors);
+        progress.inc(1);
+        (measured, peer)
+    } else {
+        let peer = Peer {
+            status: "no Python peer row: --verdicts-only".to_owned(),
+            rows: Vec::new(),
+        };
+        (Measurements::default(), peer)
+    };
     progress.finish_and_clear();
 
     let all_pass = verdicts.iter().all(|v| v.pass);
-    let written = if cli.json {
-        let report = report::Report::new(&entries, verdicts);
-        report::write_json(&report)
-    } else {
-        print_tables(&verdicts, cli.details)
+    let report = report::Report::new(&entries, verdicts, &measured, &peer);
+    let files = match report::write(&out_dir, &report, &measured) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("cancel-lab: the report was not written: {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    if let Err(e) = written {
+    let printed = if cli.json {
+        report::print_json(&report)
+    } else {
+        print_tables(&report, cli.details, &files, started.elapsed())
+    };
+    if let Err(e) = printed {
         // A closed pipe (`| head`) is not worth a panic; say what happened.
-        eprintln!("cancel-lab: could not write the report: {e}");
+        eprintln!("cancel-lab: could not print the report: {e}");
         return ExitCode::FAILURE;
+    }
+    if cli.update_docs {
+        match update_docs(&out_dir) {
+            Ok(updated) => {
+                for path in updated {
+                    eprintln!("cancel-lab: updated {}", path.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("cancel-lab: the docs were not updated: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     if all_pass {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// `cancel-lab/` in the target directory the binary was built into
+/// (`target/release/cancel-lab` → `target/cancel-lab`), else in the
+/// working directory's `target/`.
+fn default_out_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            exe.parent()?
+                .parent()
+                .map(|target| target.join("cancel-lab"))
+        })
+        .unwrap_or_else(|| PathBuf::from("target").join("cancel-lab"))
+}
+
+/// Splices the run's blocks (written into `out`) into the repository's
+/// README.md and docs, and copies its charts into docs/img/.
+fn update_docs(out: &std::path::Path) -> Result<Vec<PathBuf>, String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let splices: [(&str, &[(&str, &str)]); 3] = [
+        (
+            "README.md",
+            &[("lab-output", "verdicts.md"), ("lab-latency", "latency.md")],
+        ),
+        (
+            "docs/results.md",
+            &[
+                ("lab-verdicts", "verdicts.md"),
+                ("lab-latency", "latency.md"),
+            ],
+        ),
+        (
+            "docs/choosing.md",
+            &[("lab-capabilities", "capabilities.md")],
+        ),
+    ];
+    let mut updated = Vec::new();
+    for (doc, blocks) in splices {
+        let path = root.join(doc);
+        let mut text = read(&path)?;
+        for (block, source) in blocks {
+            let content = read(&out.join(source))?;
+            text = blocks::replace(&text, block, &content)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        updated.push(path);
+    }
+    let img = root.join("docs/img");
+    std::fs::create_dir_all(&img).map_err(|e| format!("cannot create {}: {e}", img.display()))?;
+    for chart in ["latency.svg", "overshoot.svg", "fanout.svg"] {
+        let to = img.join(chart);
+        std::fs::copy(out.join(chart), &to)
+            .map_err(|e| format!("cannot copy {chart} to {}: {e}", to.display()))?;
+        updated.push(to);
+    }
+    Ok(updated)
+}
+
+/// Runs every case of every entry, [`CASE_WORKERS`] at a time, and returns
+/// the verdicts in matrix order.
+fn conformance(entries: &[Entry], cases: &[Case], progress: &ProgressBar) -> Vec<Verdict> {
+    let jobs: Vec<(&Entry, Case)> = entries
+        .iter()
+        .flat_map(|e| cases.iter().map(move |&c| (e, c)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<Verdict>>> = Mutex::new(vec![None; jobs.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..CASE_WORKERS {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(entry, case)) = jobs.get(i) else {
+                        return;
+                    };
+                    progress.set_message(format!(
+                        "{} on {}: {}",
+                        entry.strategy,
+                        entry.runtime,
+                        case.name()
+                    ));
+                    // `run` never panics: the suite turns a panicking case into a verdict.
+                    let verdict = (entry.run)(case);
+                    if let Ok(mut slots) = slots.lock() {
+                        slots[i] = Some(verdict);
+                    }
+                    progress.inc(1);
+                }
+            });
+        }
+    });
+    slots
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 fn progress_bar(cli: &Cli, total: u64) -> ProgressBar {
@@ -131,7 +367,13 @@ fn progress_bar(cli: &Cli, total: u64) -> ProgressBar {
     bar
 }
 
-fn print_tables(verdicts: &[Verdict], details: bool) -> std::io::Result<()> {
+fn print_tables(
+    report: &report::Report,
+    details: bool,
+    files: &[PathBuf],
+    took: Duration,
+) -> std::io::Result<()> {
+    let verdicts = &report.conformance;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", table::verdicts(verdicts))?;
     writeln!(out, "{}", table::capabilities(verdicts))?;
@@ -139,9 +381,17 @@ fn print_tables(verdicts: &[Verdict], details: bool) -> std::io::Result<()> {
     writeln!(out, "{}", table::details(verdicts, details))?;
     writeln!(
         out,
-        "{} verdicts: {} passed, {failed} failed",
+        "{} verdicts: {} passed, {failed} failed\n",
         verdicts.len(),
         verdicts.len() - failed
     )?;
+    if !report.latency.is_empty() {
+        writeln!(out, "## Latency\n\n{}", table::latency(report))?;
+        writeln!(out, "## Floors\n\n{}", table::floors(&report.floors))?;
+    }
+    writeln!(out, "Report written ({:.1} s):", took.as_secs_f64())?;
+    for file in files {
+        writeln!(out, "  {}", file.display())?;
+    }
     Ok(())
 }

@@ -1,78 +1,31 @@
-//! The lab as a user runs it: its JSON report's shape and its usage errors.
+//! The lab's command line: filters, and bad input — every usage error is a
+//! clear message naming the bad value and what is accepted, exit code 2, no
+//! panic, and no report left behind.
 
+use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde_json::Value;
-
+/// Runs the lab with `args`, its report into a directory of its own.
 fn lab(args: &[&str]) -> Output {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "cancel-lab-cli-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    ));
     Command::new(env!("CARGO_BIN_EXE_cancel-lab"))
         .args(args)
+        .arg("--out")
+        .arg(dir)
         .output()
         .expect("the lab binary runs")
 }
 
 #[test]
-fn json_report_has_the_documented_shape() {
-    let out = lab(&["--json", "--case", "I2_never_early,drop_runs_on_force"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
-
-    let machine = &report["machine"];
-    assert!(machine["cpus"].as_u64().is_some_and(|n| n >= 1));
-    assert_eq!(machine["os"], std::env::consts::OS);
-    assert!(
-        machine["rustc"]
-            .as_str()
-            .is_some_and(|v| v.chars().next().is_some_and(|c| c.is_ascii_digit()))
-    );
-    assert_eq!(
-        report["runtimes"],
-        serde_json::json!([
-            "tokio-current-thread",
-            "tokio-multi-thread",
-            "async-std",
-            "smol"
-        ])
-    );
-    assert!(
-        report["strategies"]
-            .as_array()
-            .is_some_and(|s| s.contains(&Value::from("select")))
-    );
-    assert!(report["latency"].is_array());
-    assert!(report["floors"].is_array());
-
-    let rows = report["conformance"]
-        .as_array()
-        .expect("conformance is an array");
-    let strategies = report["strategies"].as_array().map_or(0, Vec::len);
-    assert_eq!(
-        rows.len(),
-        strategies * 4 * 2,
-        "one row per strategy × runtime × case"
-    );
-    for row in rows {
-        for key in [
-            "strategy", "runtime", "case", "declared", "observed", "pass", "detail",
-        ] {
-            assert!(row.get(key).is_some(), "row lacks {key}: {row}");
-        }
-        assert_eq!(row["pass"], true, "{row}");
-    }
-    let select_i2 = rows
-        .iter()
-        .filter(|r| r["strategy"] == "select" && r["case"] == "I2_never_early")
-        .count();
-    assert_eq!(select_i2, 4);
-}
-
-#[test]
 fn tables_name_every_case_that_ran() {
     let out = lab(&[
+        "--verdicts-only",
         "--strategy",
         "select",
         "--runtime",
@@ -101,4 +54,51 @@ fn an_unknown_runtime_or_flag_is_a_usage_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("tokio-current-thread"));
     let out = lab(&["--frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A usage error: code 2, a message on stderr naming `bad`, and no panic.
+fn assert_usage_error(out: &Output, bad: &str, accepted: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(bad), "the message names {bad:?}: {err}");
+    assert!(
+        err.contains(accepted),
+        "the message says what is accepted ({accepted:?}): {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing printed on stdout");
+}
+
+#[test]
+fn zero_or_absurd_samples_are_rejected_with_the_accepted_range() {
+    let accepted = "a whole number from 1 to 100000";
+    for bad in ["0", "100000000", "-5", "many", ""] {
+        assert_usage_error(&lab(&["--samples", bad]), &format!("'{bad}'"), accepted);
+    }
+}
+
+#[test]
+fn an_unwritable_out_is_a_usage_error_and_leaves_no_report() {
+    // A regular file where the directory should be: no user can write there.
+    let file = std::env::temp_dir().join(format!("cancel-lab-not-a-dir-{}", std::process::id()));
+    std::fs::write(&file, b"in the way").expect("a temp file");
+    let dir = file.join("report");
+    let out = Command::new(env!("CARGO_BIN_EXE_cancel-lab"))
+        .args(["--quick", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("the lab binary runs");
+    assert_usage_error(
+        &out,
+        &dir.display().to_string(),
+        "a directory you can write to",
+    );
+    assert!(!Path::new(&dir).exists(), "no report directory appeared");
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn update_docs_refuses_a_partial_run() {
+    let out = lab(&["--update-docs", "--quick"]);
+    assert_usage_error(&out, "--quick", "--update-docs");
 }

@@ -1,5 +1,6 @@
 //! Invariants I1–I8: every subject must hold each of them.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cancel_contract::probe::{DROP_PANIC_MESSAGE, live_bytes};
@@ -192,12 +193,15 @@ pub(crate) fn idempotent<S: Subject<R>, R: Runtime>() -> Observation {
     checks.all_hold()
 }
 
-/// How many start → cancel cycles I6 runs.
+/// How many start → cancel cycles I6 runs unless told otherwise
+/// ([`set_leak_cycles`](crate::set_leak_cycles)).
 pub(crate) const LEAK_CYCLES: usize = 10_000;
+/// The cycles I6 runs now.
+pub(crate) static LEAK_CYCLES_NOW: AtomicUsize = AtomicUsize::new(LEAK_CYCLES);
 /// How many of those cycles also run a zero timeout. Fewer: on tokio even a
 /// zero timeout waits for the next 1 ms timer tick, and the point here is
 /// the leak, not the wait.
-const TIMEOUT_EVERY: usize = 10;
+const TIMEOUT_EVERY: usize = 50;
 /// Cycles run first, so pools and caches reach their steady size.
 const WARM_UP_CYCLES: usize = 500;
 /// How much live heap may grow over [`LEAK_CYCLES`] and still count as "back
@@ -233,7 +237,8 @@ pub(crate) fn no_leaks<S: Subject<R>, R: Runtime>() -> Observation {
     };
     let mut unexpected = rt.block_on(cycles(WARM_UP_CYCLES));
     let before = live_bytes();
-    unexpected.extend(rt.block_on(cycles(LEAK_CYCLES)));
+    let leak_cycles = LEAK_CYCLES_NOW.load(Ordering::Relaxed);
+    unexpected.extend(rt.block_on(cycles(leak_cycles)));
     let after = live_bytes();
     // A task that has just returned its output can still be on the runtime's
     // books for a moment (tokio's multi-thread workers remove it after waking
@@ -247,8 +252,8 @@ pub(crate) fn no_leaks<S: Subject<R>, R: Runtime>() -> Observation {
     checks.add(
         unexpected.is_empty(),
         format!(
-            "{LEAK_CYCLES} start → cancel cycles and {} zero timeouts, {} unexpected results{}",
-            LEAK_CYCLES / TIMEOUT_EVERY,
+            "{leak_cycles} start → cancel cycles and {} zero timeouts, {} unexpected results{}",
+            leak_cycles / TIMEOUT_EVERY,
             unexpected.len(),
             unexpected
                 .first()

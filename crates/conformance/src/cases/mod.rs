@@ -114,3 +114,8 @@ impl Checks {
         Observation::new(ok, detail)
     }
 }
+
+/// See [`crate::set_leak_cycles`].
+pub(crate) fn set_leak_cycles(cycles: usize) {
+    invariants::LEAK_CYCLES_NOW.store(cycles.max(1), std::sync::atomic::Ordering::Relaxed);
+}

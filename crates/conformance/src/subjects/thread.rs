@@ -32,6 +32,7 @@ macro_rules! on_tokio {
             const CAPABILITIES: Capabilities = cancel_thread::tokio::CAPABILITIES;
             // Paused time stands still while a blocking task runs.
             const VIRTUAL_TIME: bool = false;
+            const ON_BLOCKING_THREADS: bool = true;
             type Handle = cancel_thread::tokio::ThreadHandle<u64>;
 
             async fn run_with_timeout(
@@ -54,6 +55,7 @@ on_tokio!(TokioMultiThread);
 
 impl Subject<AsyncStd> for Thread {
     const STRATEGY: &'static str = "thread";
+    const ON_BLOCKING_THREADS: bool = true;
     const CAPABILITIES: Capabilities = cancel_thread::async_std::CAPABILITIES;
     type Handle = cancel_thread::async_std::ThreadHandle<u64>;
 
@@ -72,6 +74,7 @@ impl Subject<AsyncStd> for Thread {
 
 impl Subject<Smol> for Thread {
     const STRATEGY: &'static str = "thread";
+    const ON_BLOCKING_THREADS: bool = true;
     const CAPABILITIES: Capabilities = cancel_thread::smol::CAPABILITIES;
     type Handle = cancel_thread::smol::ThreadHandle<u64>;
 

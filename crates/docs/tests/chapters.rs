@@ -1,0 +1,255 @@
+//! The book cannot silently lose a chapter, a sample or a reference:
+//!
+//! - every chapter listed in `docs/SUMMARY.md` is included by this crate (so
+//!   its samples are doc tests), and every included file is listed;
+//! - every fenced block names its language, no Rust block is `ignore`d or
+//!   `no_run`, and no indented code block (which rustdoc would also compile)
+//!   hides in the prose;
+//! - every conformance test a chapter names (`abort::smol::i1_completed_wins`)
+//!   is one the suite emits, every `crates/…` or `peers/…` path exists, every
+//!   "`test_name` in `path`" names a function in that file, and every link
+//!   between chapters points to a file and a heading that exist.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use cancel_conformance::Case;
+use cancel_contract::runtime::RuntimeKind;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The chapter files `SUMMARY.md` links to, in order.
+fn summary_chapters() -> Vec<String> {
+    let summary = read(&root().join("docs/SUMMARY.md"));
+    let chapters: Vec<String> = summary
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(')'))
+        .map(|(target, _)| target.to_owned())
+        .collect();
+    assert!(!chapters.is_empty(), "SUMMARY.md lists no chapters");
+    chapters
+}
+
+/// The `docs/` files `src/lib.rs` includes.
+fn included_chapters() -> BTreeSet<String> {
+    let lib = read(&root().join("crates/docs/src/lib.rs"));
+    lib.split("include_str!(\"../../../docs/")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"'))
+        .map(|(file, _)| file.to_owned())
+        .collect()
+}
+
+/// A fenced block: its info string and its first line number.
+struct Fence {
+    info: String,
+    line: usize,
+}
+
+/// The fenced blocks of a Markdown text, and the lines outside them.
+fn fences(text: &str) -> (Vec<Fence>, Vec<(usize, &str)>) {
+    let mut blocks = Vec::new();
+    let mut prose = Vec::new();
+    let mut open = false;
+    for (i, line) in text.lines().enumerate() {
+        if let Some(info) = line.strip_prefix("```") {
+            if !open {
+                blocks.push(Fence {
+                    info: info.trim().to_owned(),
+                    line: i + 1,
+                });
+            }
+            open = !open;
+        } else if !open {
+            prose.push((i + 1, line));
+        }
+    }
+    assert!(!open, "a fenced block is never closed");
+    (blocks, prose)
+}
+
+/// `true` for the info strings rustdoc compiles as Rust.
+fn is_rust(info: &str) -> bool {
+    info.split(',')
+        .next()
+        .is_some_and(|lang| lang.trim() == "rust")
+}
+
+/// The backticked spans of a text, with line breaks turned into spaces.
+fn code_spans(text: &str) -> Vec<String> {
+    let flat = text.replace('\n', " ");
+    flat.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every conformance test name the suite emits: `<strategy>::<runtime>::<case>`.
+fn suite_tests() -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for strategy in cancel_conformance::strategies() {
+        for runtime in RuntimeKind::ALL {
+            for case in Case::ALL {
+                names.insert(format!(
+                    "{strategy}::{}::{}",
+                    runtime.name().replace('-', "_"),
+                    case.name().to_lowercase()
+                ));
+            }
+        }
+    }
+    names
+}
+
+/// The anchor a heading gets on GitHub and in mdBook.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+fn anchors(text: &str) -> BTreeSet<String> {
+    let (_, prose) = fences(text);
+    prose
+        .iter()
+        .filter_map(|(_, line)| line.strip_prefix('#'))
+        .map(|h| slug(h.trim_start_matches('#')))
+        .collect()
+}
+
+#[test]
+fn every_chapter_in_the_summary_is_a_module_of_this_crate() {
+    let listed: BTreeSet<String> = summary_chapters().into_iter().collect();
+    let included = included_chapters();
+    for chapter in &listed {
+        assert!(
+            root().join("docs").join(chapter).is_file(),
+            "SUMMARY.md lists {chapter}, which does not exist"
+        );
+    }
+    assert_eq!(
+        listed, included,
+        "SUMMARY.md and crates/docs/src/lib.rs must name the same chapters"
+    );
+}
+
+#[test]
+fn every_rust_block_is_compiled_and_run() {
+    let mut total = 0;
+    for chapter in summary_chapters() {
+        let text = read(&root().join("docs").join(&chapter));
+        let (blocks, prose) = fences(&text);
+        for block in &blocks {
+            let at = format!("{chapter}:{}", block.line);
+            assert!(
+                !block.info.is_empty(),
+                "{at}: a fence without a language is compiled as Rust; name it"
+            );
+            if is_rust(&block.info) {
+                for attr in block.info.split(',').map(str::trim) {
+                    assert!(
+                        attr != "ignore" && attr != "no_run",
+                        "{at}: `{attr}`: every sample must compile and run (use compile_fail, with the reason, for one that must not compile)"
+                    );
+                }
+            }
+        }
+        for (line, text) in prose {
+            assert!(
+                !text.starts_with("    ") || text.trim().is_empty(),
+                "{chapter}:{line}: an indented line outside a fence is an indented code block, which rustdoc compiles"
+            );
+        }
+        let rust = blocks.iter().filter(|b| is_rust(&b.info)).count();
+        println!("{chapter}: {rust} rust blocks");
+        total += rust;
+    }
+    println!("{total} rust blocks in all; `cargo test -p cancel-docs --doc` must run as many");
+    assert!(total > 0);
+}
+
+#[test]
+fn every_named_test_and_path_exists() {
+    let tests = suite_tests();
+    let strategies = cancel_conformance::strategies();
+    for chapter in summary_chapters() {
+        let text = read(&root().join("docs").join(&chapter));
+        let spans = code_spans(&text);
+        for span in &spans {
+            let parts: Vec<&str> = span.split("::").collect();
+            if parts.len() == 3 && strategies.contains(&parts[0]) && !parts[1].contains('<') {
+                assert!(
+                    tests.contains(span.as_str()),
+                    "{chapter}: `{span}` is not a conformance test"
+                );
+            }
+            if span.starts_with("crates/") || span.starts_with("peers/") {
+                assert!(
+                    root().join(span).exists(),
+                    "{chapter}: `{span}` does not exist"
+                );
+            }
+        }
+        // "`name` in `path`": the test or function `name` is in that file.
+        let flat = text.replace('\n', " ");
+        for (before, after) in flat.split("` in `").zip(flat.split("` in `").skip(1)) {
+            let name = before.rsplit('`').next().unwrap_or_default();
+            let path = after.split('`').next().unwrap_or_default();
+            if path.starts_with("crates/")
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                let source = read(&root().join(path));
+                assert!(
+                    source.contains(&format!("fn {name}(")),
+                    "{chapter}: there is no `fn {name}` in {path}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_link_between_chapters_lands() {
+    let docs = root().join("docs");
+    for chapter in summary_chapters() {
+        let text = read(&docs.join(&chapter));
+        for rest in text.split("](").skip(1) {
+            let Some((target, _)) = rest.split_once(')') else {
+                continue;
+            };
+            if target.starts_with("http") {
+                continue;
+            }
+            let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
+            let path = if file.is_empty() {
+                docs.join(&chapter)
+            } else {
+                docs.join(file)
+            };
+            assert!(path.is_file(), "{chapter}: link to {target}: no such file");
+            if !anchor.is_empty() {
+                assert!(
+                    anchors(&read(&path)).contains(anchor),
+                    "{chapter}: link to {target}: no such heading"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+"""TaskGroup and gather, as the Python chapter maps them.
+
+- TaskGroup: when one child fails, the others are cancelled, and the group
+  exits only after every child has ended.
+- gather: when one child fails, the exception comes back at once and the
+  other children are not cancelled: they run on.
+
+Exits non-zero if any of that is not what Python does.
+"""
+
+import asyncio
+
+
+async def main() -> None:
+    ended = []
+
+    async def sibling(name: str) -> None:
+        try:
+            await asyncio.sleep(0.5)
+            ended.append(f"{name} finished")
+        except asyncio.CancelledError:
+            ended.append(f"{name} cancelled")
+            raise
+
+    async def fails() -> None:
+        await asyncio.sleep(0.01)
+        raise ValueError("boom")
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(sibling("a"))
+            group.create_task(fails())
+    except* ValueError:
+        pass
+    print(f"TaskGroup, when it exits: {ended}")
+    assert ended == ["a cancelled"]
+
+    ended.clear()
+    b = asyncio.ensure_future(sibling("b"))
+    try:
+        await asyncio.gather(b, fails())
+    except ValueError:
+        pass
+    print(f"gather, when it raises: {ended}; sibling done: {b.done()}")
+    assert ended == [] and not b.done()
+    await b
+    print(f"gather, later: {ended}")
+    assert ended == ["b finished"]
+
+
+asyncio.run(main())
