@@ -361,6 +361,7 @@ impl Node {
         for waker in extra.waiters.drain() {
             jobs.push(Job::Wake(waker));
         }
+        pending.reserve(extra.children.len());
         // A child whose last handle is being dropped right now cannot be
         // upgraded: it is leaving, and needs no cancel.
         pending.extend(
@@ -370,6 +371,8 @@ impl Node {
                 .rev()
                 .filter_map(|weak| weak.upgrade()),
         );
+        // Most children are leaves with one waiter: one job each.
+        jobs.rest.reserve(pending.len());
         true
     }
 
