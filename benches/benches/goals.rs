@@ -2,7 +2,9 @@
 //! as a ratio `scope ÷ token` from one process: `checkpoint_cost` on one
 //! thread and with two threads checking one token, the fanout to 100 000
 //! waiting tasks (all stopped and joined; the `cancel()` call alone) and
-//! cancel → the waiting task ran, p50 and p99, on every runtime. Bytes per
+//! cancel → the waiting task ran, p50 and p99, on every runtime; beside the
+//! fanout, the same fanout stopped by `abort`, with no token, to show the
+//! runtime's own share. Bytes per
 //! child token come from `bytes_per_task`, which counts allocations.
 //!
 //! How it measures, and why: the figures are the library's

@@ -64,6 +64,9 @@ pub struct Row {
     pub scope: f64,
     /// The goal: `scope ÷ token` at most this.
     pub goal: f64,
+    /// The same figure with no token at all (the `abort` strategy), where
+    /// that shows what the runtime itself costs, in nanoseconds.
+    pub no_token: Option<f64>,
 }
 
 impl Row {
@@ -117,6 +120,7 @@ pub fn checkpoint_rows(effort: Effort) -> Vec<Row> {
             token,
             scope,
             goal: 0.1,
+            no_token: None,
         },
         Row {
             figure: "checkpoint_cost, two threads on one token".into(),
@@ -124,6 +128,7 @@ pub fn checkpoint_rows(effort: Effort) -> Vec<Row> {
             token: token2,
             scope: scope2,
             goal: 1.0 / 50.0,
+            no_token: None,
         },
     ]
 }
@@ -133,10 +138,14 @@ pub fn checkpoint_rows(effort: Effort) -> Vec<Row> {
 pub fn fanout_rows(runtime: RuntimeKind, effort: Effort) -> Vec<Row> {
     let mut token = measure(Target::new("token", runtime));
     let mut scope = measure(Target::new("scope", runtime));
+    // The runtime's own share: the same fanout stopped by `abort`, no token.
+    let mut abort = measure(Target::new("abort", runtime));
     let (mut t_all, mut t_call, mut s_all, mut s_call) = (vec![], vec![], vec![], vec![]);
+    let mut a_all = vec![];
     for _ in 0..effort.fanouts {
         let t = token.fanout_times(effort.fanout);
         let s = scope.fanout_times(effort.fanout);
+        a_all.push(abort.fanout_times(effort.fanout).all_stopped);
         t_all.push(t.all_stopped);
         t_call.push(t.stop_call);
         s_all.push(s.all_stopped);
@@ -150,6 +159,7 @@ pub fn fanout_rows(runtime: RuntimeKind, effort: Effort) -> Vec<Row> {
             token: ns(median(t_all)),
             scope: ns(median(s_all)),
             goal: 0.5,
+            no_token: Some(ns(median(a_all))),
         },
         Row {
             figure: format!("fanout/{n}: the cancel() call"),
@@ -157,6 +167,7 @@ pub fn fanout_rows(runtime: RuntimeKind, effort: Effort) -> Vec<Row> {
             token: ns(median(t_call)),
             scope: ns(median(s_call)),
             goal: 0.25,
+            no_token: None,
         },
     ]
 }
@@ -186,6 +197,7 @@ pub fn latency_rows(runtime: RuntimeKind, effort: Effort) -> Vec<Row> {
             token: ns(percentile(&t, p)),
             scope: ns(percentile(&s, p)),
             goal: 1.0,
+            no_token: None,
         })
         .collect()
 }
@@ -207,19 +219,20 @@ pub fn rows(effort: Effort) -> Vec<Row> {
 /// The rows as a Markdown table.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| figure | runtime | tokio-util | cancel-scope | scope ÷ token | goal | met |\n\
-         | --- | --- | --- | --- | --- | --- | --- |\n",
+        "| figure | runtime | tokio-util | cancel-scope | scope ÷ token | goal | met | no token (`abort`) |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for r in rows {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {:.3} | ≤ {} | {} |\n",
+            "| {} | {} | {} | {} | {:.3} | ≤ {} | {} | {} |\n",
             r.figure,
             r.runtime.map_or("any", RuntimeKind::name),
             show(r.token),
             show(r.scope),
             r.ratio(),
             goal_text(r.goal),
-            if r.met() { "yes" } else { "**no**" }
+            if r.met() { "yes" } else { "**no**" },
+            r.no_token.map_or_else(String::new, show),
         ));
     }
     out
