@@ -159,17 +159,7 @@ impl Measurements {
         let stats = Percentiles::of(samples);
         // `Floor::of` has a floor for every sampled metric.
         let floor = Floor::of(target, metric).unwrap_or(Floor::UnparkAfterPark);
-        let floor_p50 = self
-            .floors
-            .iter()
-            .find(|f| f.floor == floor)
-            .map_or(0, |f| f.stats.p50_ns);
-        // Nanosecond figures are far below 2^52: the conversions are exact.
-        let floor_ratio = if floor_p50 == 0 {
-            0.0
-        } else {
-            stats.p50_ns as f64 / floor_p50 as f64
-        };
+        let floor_ratio = floor_ratio(&stats, floor, &self.floors);
         self.latency.push(LatencyRow {
             target,
             metric,
@@ -177,6 +167,20 @@ impl Measurements {
             floor,
             floor_ratio,
         });
+    }
+}
+
+/// `stats`'s p50 ÷ the p50 of `floor` among `floors` (0 when it is missing).
+pub(crate) fn floor_ratio(stats: &Percentiles, floor: Floor, floors: &[FloorRow]) -> f64 {
+    let floor_p50 = floors
+        .iter()
+        .find(|f| f.floor == floor)
+        .map_or(0, |f| f.stats.p50_ns);
+    // Nanosecond figures are far below 2^52: the conversions are exact.
+    if floor_p50 == 0 {
+        0.0
+    } else {
+        stats.p50_ns as f64 / floor_p50 as f64
     }
 }
 

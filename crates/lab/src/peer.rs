@@ -10,7 +10,7 @@ use cancel_benches::Metric;
 use cancel_benches::floors::Floor;
 use serde::Deserialize;
 
-use crate::measure::{FloorRow, Percentiles};
+use crate::measure::{FloorRow, Percentiles, floor_ratio};
 
 /// The script, built into the binary so the lab runs it from anywhere.
 const SCRIPT: &str = include_str!("../../../peers/python/asyncio_cancel.py");
@@ -86,16 +86,7 @@ fn peer_row(row: OutputRow, floors: &[FloorRow]) -> Option<PeerRow> {
         .map(|&ns| Duration::from_nanos(ns))
         .collect();
     let stats = Percentiles::of(&samples);
-    let floor_p50 = floors
-        .iter()
-        .find(|f| f.floor == floor)
-        .map_or(0, |f| f.stats.p50_ns);
-    // Nanosecond figures are far below 2^52: the conversions are exact.
-    let floor_ratio = if floor_p50 == 0 {
-        0.0
-    } else {
-        stats.p50_ns as f64 / floor_p50 as f64
-    };
+    let floor_ratio = floor_ratio(&stats, floor, floors);
     Some(PeerRow {
         runtime: row.runtime,
         metric,

@@ -35,6 +35,8 @@ pub(crate) struct Machine {
     pub(crate) cpus: usize,
     pub(crate) os: &'static str,
     pub(crate) arch: &'static str,
+    /// The processor's model name, where the OS says it (Linux).
+    pub(crate) cpu: String,
     pub(crate) rustc: &'static str,
     /// UTC, RFC 3339, to the second.
     pub(crate) date: String,
@@ -199,8 +201,9 @@ impl Report {
     pub(crate) fn latency_block(&self) -> String {
         let m = &self.machine;
         format!(
-            "Measured on {} — {} CPUs, {} {}, rustc {} — by `cargo run --release`.\n\n{}\n#### Floors\n\n{}\n#### Fanout: one signal to N tasks, time per task\n\n{}",
+            "Measured on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`.\n\n{}\n#### Floors\n\n{}\n#### Fanout: one signal to N tasks, time per task\n\n{}",
             m.date,
+            m.cpu,
             m.cpus,
             m.os,
             m.arch,
@@ -215,9 +218,9 @@ impl Report {
     pub(crate) fn markdown(&self, charts: &[PathBuf]) -> String {
         let m = &self.machine;
         let mut out = format!(
-            "# cancel-lab report\n\nRun on {} — {} CPUs, {} {}, rustc {}. Regenerate with \
+            "# cancel-lab report\n\nRun on {} — {}, {} CPUs, {} {}, rustc {}. Regenerate with \
              `cargo run --release` (see `cargo run --release -- --help`).\n\n",
-            m.date, m.cpus, m.os, m.arch, m.rustc
+            m.date, m.cpu, m.cpus, m.os, m.arch, m.rustc
         );
         out.push_str("## Verdicts\n\n");
         out.push_str(&table::verdicts(&self.conformance));
@@ -247,10 +250,18 @@ impl Machine {
             cpus: std::thread::available_parallelism().map_or(1, usize::from),
             os: std::env::consts::OS,
             arch: std::env::consts::ARCH,
+            cpu: cpu_model().unwrap_or_else(|| "unknown".to_owned()),
             rustc: env!("CANCEL_LAB_RUSTC"),
             date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         }
     }
+}
+
+/// The first `model name` of `/proc/cpuinfo`.
+fn cpu_model() -> Option<String> {
+    let info = fs::read_to_string("/proc/cpuinfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("model name"))?;
+    Some(line.split_once(':')?.1.trim().to_owned())
 }
 
 /// Prints the report as pretty JSON on stdout.
