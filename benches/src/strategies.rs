@@ -23,21 +23,33 @@ pub(crate) struct Token;
 pub(crate) struct Abort;
 pub(crate) struct Thread;
 
+/// The group items of a strategy with no signal that reaches a group
+/// (`select`, `abort`): its tasks start alone and stop one handle at a time.
+macro_rules! no_group_signal {
+    ($runtime:ty) => {
+        type Group = ();
+        fn group() -> Self::Group {}
+        fn start_in(
+            rt: &<$runtime as Runtime>::Handle,
+            _group: &(),
+            marks: Arc<Marks>,
+        ) -> Self::Handle {
+            <Self as Strategy<$runtime>>::start(rt, marks)
+        }
+        fn stop_group(_group: &(), handles: &[Self::Handle]) {
+            // No signal reaches a group: one stop per handle.
+            handles.iter().for_each(CancelHandle::request_stop);
+        }
+    };
+}
+
 /// Both tokio schedulers use the same module of every strategy crate.
 macro_rules! on_tokio {
     ($($runtime:ty),*) => {$(
         impl Strategy<$runtime> for Select {
             const NAME: &'static str = "select";
             type Handle = cancel_select::tokio::SelectHandle<()>;
-            type Group = ();
-            fn group() -> Self::Group {}
-            fn start_in(rt: &<$runtime as Runtime>::Handle, _group: &(), marks: Arc<Marks>) -> Self::Handle {
-                <Self as Strategy<$runtime>>::start(rt, marks)
-            }
-            fn stop_group(_group: &(), handles: &[Self::Handle]) {
-                // No signal reaches a group: one stop per handle.
-                handles.iter().for_each(CancelHandle::request_stop);
-            }
+            no_group_signal!($runtime);
             fn start(_rt: &<$runtime as Runtime>::Handle, marks: Arc<Marks>) -> Self::Handle {
                 cancel_select::tokio::start(forced(marks))
             }
@@ -112,15 +124,7 @@ macro_rules! on_tokio {
         impl Strategy<$runtime> for Abort {
             const NAME: &'static str = "abort";
             type Handle = cancel_abort::tokio::AbortHandle<()>;
-            type Group = ();
-            fn group() -> Self::Group {}
-            fn start_in(rt: &<$runtime as Runtime>::Handle, _group: &(), marks: Arc<Marks>) -> Self::Handle {
-                <Self as Strategy<$runtime>>::start(rt, marks)
-            }
-            fn stop_group(_group: &(), handles: &[Self::Handle]) {
-                // No signal reaches a group: one stop per handle.
-                handles.iter().for_each(CancelHandle::request_stop);
-            }
+            no_group_signal!($runtime);
             fn start(_rt: &<$runtime as Runtime>::Handle, marks: Arc<Marks>) -> Self::Handle {
                 cancel_abort::tokio::start(forced(marks))
             }
@@ -170,15 +174,7 @@ type SmolRt = <Smol as Runtime>::Handle;
 impl Strategy<AsyncStd> for Select {
     const NAME: &'static str = "select";
     type Handle = cancel_select::async_std::SelectHandle<()>;
-    type Group = ();
-    fn group() -> Self::Group {}
-    fn start_in(rt: &AsyncStdRt, _group: &(), marks: Arc<Marks>) -> Self::Handle {
-        <Self as Strategy<AsyncStd>>::start(rt, marks)
-    }
-    fn stop_group(_group: &(), handles: &[Self::Handle]) {
-        // No signal reaches a group: one stop per handle.
-        handles.iter().for_each(CancelHandle::request_stop);
-    }
+    no_group_signal!(AsyncStd);
     fn start(_rt: &AsyncStdRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_select::async_std::start(forced(marks))
     }
@@ -200,15 +196,7 @@ impl Strategy<AsyncStd> for Select {
 impl Strategy<Smol> for Select {
     const NAME: &'static str = "select";
     type Handle = cancel_select::smol::SelectHandle<()>;
-    type Group = ();
-    fn group() -> Self::Group {}
-    fn start_in(rt: &SmolRt, _group: &(), marks: Arc<Marks>) -> Self::Handle {
-        <Self as Strategy<Smol>>::start(rt, marks)
-    }
-    fn stop_group(_group: &(), handles: &[Self::Handle]) {
-        // No signal reaches a group: one stop per handle.
-        handles.iter().for_each(CancelHandle::request_stop);
-    }
+    no_group_signal!(Smol);
     fn start(rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_select::smol::start(&smol_executor(rt), forced(marks))
     }
@@ -384,15 +372,7 @@ impl Strategy<Smol> for Token {
 impl Strategy<AsyncStd> for Abort {
     const NAME: &'static str = "abort";
     type Handle = cancel_abort::async_std::AbortHandle<()>;
-    type Group = ();
-    fn group() -> Self::Group {}
-    fn start_in(rt: &AsyncStdRt, _group: &(), marks: Arc<Marks>) -> Self::Handle {
-        <Self as Strategy<AsyncStd>>::start(rt, marks)
-    }
-    fn stop_group(_group: &(), handles: &[Self::Handle]) {
-        // No signal reaches a group: one stop per handle.
-        handles.iter().for_each(CancelHandle::request_stop);
-    }
+    no_group_signal!(AsyncStd);
     fn start(_rt: &AsyncStdRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_abort::async_std::start(forced(marks))
     }
@@ -414,15 +394,7 @@ impl Strategy<AsyncStd> for Abort {
 impl Strategy<Smol> for Abort {
     const NAME: &'static str = "abort";
     type Handle = cancel_abort::smol::AbortHandle<()>;
-    type Group = ();
-    fn group() -> Self::Group {}
-    fn start_in(rt: &SmolRt, _group: &(), marks: Arc<Marks>) -> Self::Handle {
-        <Self as Strategy<Smol>>::start(rt, marks)
-    }
-    fn stop_group(_group: &(), handles: &[Self::Handle]) {
-        // No signal reaches a group: one stop per handle.
-        handles.iter().for_each(CancelHandle::request_stop);
-    }
+    no_group_signal!(Smol);
     fn start(rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_abort::smol::start(&smol_executor(rt), forced(marks))
     }
