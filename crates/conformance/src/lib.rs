@@ -71,6 +71,13 @@ pub enum Case {
 }
 
 impl Case {
+    /// `true` for cases that measure the whole process (I6's memory count)
+    /// and so run alone: [`run_case`] waits until no other case runs. A
+    /// runner that schedules these after the others wastes no time waiting.
+    pub const fn runs_alone(self) -> bool {
+        matches!(self, Case::NoLeaks)
+    }
+
     /// Every case, invariants first, in report order.
     pub const ALL: [Case; 15] = [
         Case::CompletedWins,
@@ -220,7 +227,7 @@ pub fn run_case<S: Subject<R>, R: Runtime>(case: Case) -> Verdict {
         }
     };
     verdict.declared = declared;
-    let exclusive = case == Case::NoLeaks;
+    let exclusive = case.runs_alone();
     let observation = with_watchdog(move || {
         // Poll for the lock instead of blocking on it: a case that hung holds
         // its share forever, and a blocked writer would then stall every

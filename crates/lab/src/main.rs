@@ -51,9 +51,10 @@ const DEFAULT_MAX_FANOUT: usize = 100_000;
 const QUICK_MAX_FANOUT: usize = 1_000;
 /// I6's start → cancel cycles with `--quick` (10 000 otherwise).
 const QUICK_LEAK_CYCLES: usize = 1_000;
-/// How many conformance cases run at once: cases mostly wait, and the suite
-/// keeps the ones that must run alone (I6) exclusive.
-const CASE_WORKERS: usize = 4;
+/// How many conformance cases run at once: cases mostly wait (on timers,
+/// on blocking calls they release, on grace periods), so more run than there
+/// are cores; the ones that must run alone (I6) run after them.
+const CASE_WORKERS: usize = 8;
 /// The longest the Python peer may take.
 const PEER_LIMIT: Duration = Duration::from_secs(120);
 
@@ -315,39 +316,44 @@ fn update_docs(out: &std::path::Path) -> Result<Vec<PathBuf>, String> {
     Ok(updated)
 }
 
-/// Runs every case of every entry, [`CASE_WORKERS`] at a time, and returns
-/// the verdicts in matrix order.
+/// Runs every case of every entry and returns the verdicts in matrix order:
+/// the cases that share the process [`CASE_WORKERS`] at a time, then those
+/// that must run alone ([`Case::runs_alone`]) one by one, so none waits for
+/// the others to let go.
 fn conformance(entries: &[Entry], cases: &[Case], progress: &ProgressBar) -> Vec<Verdict> {
     let jobs: Vec<(&Entry, Case)> = entries
         .iter()
         .flat_map(|e| cases.iter().map(move |&c| (e, c)))
         .collect();
-    let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<Verdict>>> = Mutex::new(vec![None; jobs.len()]);
+    let (alone, shared): (Vec<usize>, Vec<usize>) =
+        (0..jobs.len()).partition(|&i| jobs[i].1.runs_alone());
+    let run = |i: usize| {
+        let (entry, case) = jobs[i];
+        progress.set_message(format!(
+            "{} on {}: {}",
+            entry.strategy,
+            entry.runtime,
+            case.name()
+        ));
+        // `run` never panics: the suite turns a panicking case into a verdict.
+        let verdict = (entry.run)(case);
+        if let Ok(mut slots) = slots.lock() {
+            slots[i] = Some(verdict);
+        }
+        progress.inc(1);
+    };
+    let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..CASE_WORKERS {
             scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(entry, case)) = jobs.get(i) else {
-                        return;
-                    };
-                    progress.set_message(format!(
-                        "{} on {}: {}",
-                        entry.strategy,
-                        entry.runtime,
-                        case.name()
-                    ));
-                    // `run` never panics: the suite turns a panicking case into a verdict.
-                    let verdict = (entry.run)(case);
-                    if let Ok(mut slots) = slots.lock() {
-                        slots[i] = Some(verdict);
-                    }
-                    progress.inc(1);
+                while let Some(&i) = shared.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    run(i);
                 }
             });
         }
     });
+    alone.into_iter().for_each(run);
     slots
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
