@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use crate::measure::{FanoutRow, Percentiles};
 
-const SIZE: (u32, u32) = (1100, 620);
+const SIZE: (u32, u32) = (1100, 720);
 
 /// Reads one percentile.
 type Pick = fn(&Percentiles) -> u64;
@@ -51,15 +51,19 @@ fn draw_percentiles(
         .flat_map(|c| [c.stats.p50_ns, c.stats.p99_ns])
         .chain(floors.iter().map(|f| f.ns));
     let (lo, hi) = log_bounds(values);
+    // A decade of room on the right for the legend.
+    let hi = hi.saturating_mul(10);
     let n = i32::try_from(columns.len()).unwrap_or(i32::MAX);
+    // One row per column, top to bottom, labels written horizontally.
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 22))
         .margin(12)
-        .x_label_area_size(190)
-        .y_label_area_size(80)
-        .build_cartesian_2d(-1..n, (lo..hi).log_scale())?;
+        .margin_right(30)
+        .x_label_area_size(50)
+        .y_label_area_size(250)
+        .build_cartesian_2d((lo..hi).log_scale(), -1..n)?;
     let label = |i: &i32| {
-        usize::try_from(*i)
+        usize::try_from(n - 1 - *i)
             .ok()
             .and_then(|i| columns.get(i))
             .map(|c| c.label.clone())
@@ -67,27 +71,24 @@ fn draw_percentiles(
     };
     chart
         .configure_mesh()
-        .x_labels(columns.len() + 2)
-        .x_label_formatter(&label)
-        .x_label_style(
-            ("sans-serif", 13)
-                .into_font()
-                .transform(FontTransform::Rotate90),
-        )
-        .y_desc("nanoseconds (log scale)")
-        .y_label_formatter(&|v| human_ns(*v))
-        .disable_x_mesh()
+        .y_labels(columns.len() + 2)
+        .y_label_formatter(&label)
+        .y_label_style(("sans-serif", 13))
+        .x_desc("nanoseconds (log scale)")
+        .x_label_formatter(&|v| human_ns(*v))
+        .disable_y_mesh()
         .draw()?;
     let series: [(&str, Pick, RGBColor); 3] = [
         ("p50", |p| p.p50_ns, BLUE),
         ("p90", |p| p.p90_ns, GREEN),
         ("p99", |p| p.p99_ns, RED),
     ];
+    let row = |i: usize| n - 1 - i32::try_from(i).unwrap_or(0);
     for (name, pick, color) in series {
         let points = columns
             .iter()
             .enumerate()
-            .map(|(i, c)| (i32::try_from(i).unwrap_or(0), pick(&c.stats).max(1)));
+            .map(|(i, c)| (pick(&c.stats).max(1), row(i)));
         chart
             .draw_series(points.map(|p| Circle::new(p, 4, color.filled())))?
             .label(name)
@@ -97,7 +98,7 @@ fn draw_percentiles(
         let color = Palette99::pick(i + 5).mix(0.8);
         chart
             .draw_series(LineSeries::new(
-                [(-1, floor.ns.max(1)), (n, floor.ns.max(1))],
+                [(floor.ns.max(1), -1), (floor.ns.max(1), n)],
                 color.stroke_width(1),
             ))?
             .label(format!("floor: {} ({})", floor.name, human_ns(floor.ns)))
@@ -107,7 +108,7 @@ fn draw_percentiles(
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::LowerRight)
         .draw()?;
     Ok(())
 }
