@@ -102,7 +102,7 @@ fn main() {
         let prefix = format!("{}/", metric.name());
         for (id, &ns) in all.iter().filter(|(id, _)| id.starts_with(&prefix)) {
             let short = &id[prefix.len()..];
-            let against = target(short).and_then(|t| Floor::of(t, metric));
+            let against = target(short).map(|t| Floor::of(t, metric));
             let (name, ratio) = match against.and_then(|f| Some((f, floor(f)?))) {
                 Some((f, floor_ns)) if floor_ns > 0.0 => (
                     format!("`{}`", f.bench_id()),

@@ -307,11 +307,11 @@ impl Floor {
     }
 
     /// The floor `metric` of `target` is read against (see
-    /// `benches/README.md` for why each), or `None` for metrics that are not
-    /// wake-ups (`wrap_overhead`, `fanout`, `checkpoint_cost`).
-    pub fn of(target: Target, metric: Metric) -> Option<Floor> {
+    /// `benches/README.md` for why each). Every [`Metric`] is a wake-up or a
+    /// timer, so every one has a floor.
+    pub fn of(target: Target, metric: Metric) -> Floor {
         let same_thread = target.runtime == RuntimeKind::TokioCurrentThread;
-        Some(match (metric, target.strategy) {
+        match (metric, target.strategy) {
             (Metric::TimeoutOvershoot, _) => Floor::SleepOvershoot,
             // Blocking work sees its flag in a loop; its canceller is woken
             // by the blocking thread, across threads on every runtime.
@@ -321,6 +321,6 @@ impl Floor {
                 Floor::SameThreadWake
             }
             (Metric::CancelToStopped | Metric::CancelToConfirmed, _) => Floor::UnparkAfterPark,
-        })
+        }
     }
 }

@@ -157,8 +157,7 @@ fn fanout(m: &mut dyn Measure, target: Target, max: usize) -> Vec<FanoutRow> {
 impl Measurements {
     fn push_latency(&mut self, target: Target, metric: Metric, samples: &[Duration]) {
         let stats = Percentiles::of(samples);
-        // `Floor::of` has a floor for every sampled metric.
-        let floor = Floor::of(target, metric).unwrap_or(Floor::UnparkAfterPark);
+        let floor = Floor::of(target, metric);
         let floor_ratio = floor_ratio(&stats, floor, &self.floors);
         self.latency.push(LatencyRow {
             target,
