@@ -218,7 +218,7 @@ fn main() -> ExitCode {
 
     let all_pass = verdicts.iter().all(|v| v.pass);
     let report = report::Report::new(&entries, verdicts, &measured, &peer);
-    let files = match report::write(&out_dir, &report, &measured) {
+    let files = match report::write(&out_dir, &report, &measured, &peer) {
         Ok(files) => files,
         Err(e) => {
             eprintln!("cancel-lab: the report was not written: {e}");

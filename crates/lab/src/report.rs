@@ -301,11 +301,12 @@ pub(crate) fn write(
     dir: &Path,
     report: &Report,
     measured: &Measurements,
+    peer: &Peer,
 ) -> Result<Vec<PathBuf>, String> {
     for name in FILES {
         let _ = fs::remove_file(dir.join(name));
     }
-    let written = write_all(dir, report, measured);
+    let written = write_all(dir, report, measured, peer);
     if written.is_err() {
         for name in FILES {
             let _ = fs::remove_file(dir.join(name));
@@ -319,12 +320,17 @@ fn put(path: PathBuf, text: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-fn write_all(dir: &Path, report: &Report, measured: &Measurements) -> Result<Vec<PathBuf>, String> {
+fn write_all(
+    dir: &Path,
+    report: &Report,
+    measured: &Measurements,
+    peer: &Peer,
+) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     let charts = if measured.latency.is_empty() {
         Vec::new()
     } else {
-        charts(dir, report, measured)?
+        charts(dir, report, measured, peer)?
     };
     let json = serde_json::to_string_pretty(report)
         .map_err(|e| format!("cannot encode the report: {e}"))?;
@@ -345,7 +351,12 @@ fn write_all(dir: &Path, report: &Report, measured: &Measurements) -> Result<Vec
     Ok(files)
 }
 
-fn charts(dir: &Path, report: &Report, measured: &Measurements) -> Result<Vec<PathBuf>, String> {
+fn charts(
+    dir: &Path,
+    report: &Report,
+    measured: &Measurements,
+    peer: &Peer,
+) -> Result<Vec<PathBuf>, String> {
     let mut charts = Vec::new();
     let floors_of = |metrics: &[Metric]| -> Vec<FloorLine<'static>> {
         let mut names: Vec<&'static str> = report
@@ -376,20 +387,12 @@ fn charts(dir: &Path, report: &Report, measured: &Measurements) -> Result<Vec<Pa
                 stats: r.stats,
             })
             .chain(
-                report
-                    .peers
-                    .latency
+                peer.rows
                     .iter()
-                    .filter(|r| r.metric == metric.name())
+                    .filter(|r| r.metric == metric)
                     .map(|r| Column {
                         label: format!("{PYTHON_PEER}/{} (peer)", r.runtime),
-                        stats: Percentiles {
-                            samples: r.samples,
-                            p50_ns: r.p50_ns,
-                            p90_ns: r.p90_ns,
-                            p99_ns: r.p99_ns,
-                            max_ns: r.max_ns,
-                        },
+                        stats: r.stats,
                     }),
             )
             .collect()
