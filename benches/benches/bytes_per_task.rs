@@ -3,7 +3,7 @@
 //! live heap before, divided by N, printed as a table.
 //!
 //! How it measures, and why: this binary installs
-//! `cancel_contract::probe::CountingAlloc` as its global allocator, which no
+//! `cancel_harness::probe::CountingAlloc` as its global allocator, which no
 //! criterion bench may (it would tax every allocation they time), and calls
 //! the library's `Measure::live_bytes_per_task`, the same setup the latency
 //! figures use. Heap only: the stacks of `thread`'s blocking threads are
@@ -19,7 +19,7 @@
 
 use cancel_benches::goals::{Token, child_token_bytes};
 use cancel_benches::{THREAD_FANOUT_CAP, measure, targets};
-use cancel_contract::probe::CountingAlloc;
+use cancel_harness::probe::CountingAlloc;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;

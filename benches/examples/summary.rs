@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use cancel_benches::floors::Floor;
 use cancel_benches::{Metric, STRATEGIES, Target};
-use cancel_contract::runtime::RuntimeKind;
+use cancel_harness::runtime::RuntimeKind;
 use serde_json::Value;
 
 /// `full_id` → median in nanoseconds, for every benchmark criterion saved.

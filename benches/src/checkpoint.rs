@@ -16,7 +16,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use cancel_contract::runtime::RuntimeKind;
+use cancel_harness::runtime::RuntimeKind;
 use cancel_scope::CancelScope;
 use cancel_thread::StopFlag;
 use cancel_token::CancellationToken;

@@ -18,7 +18,7 @@ use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::{Metric, OVERSHOOT_DEADLINE, SETTLE, Target, spin_for};
-use cancel_contract::runtime::RuntimeKind;
+use cancel_harness::runtime::RuntimeKind;
 
 pub use crate::SETTLE as AFTER_PARK;
 
@@ -56,7 +56,7 @@ impl SameThreadWake {
             for _ in 0..samples {
                 let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
                 let woken = Arc::new(AtomicBool::new(false));
-                let polled = Arc::new(cancel_contract::probe::Mark::default());
+                let polled = Arc::new(cancel_harness::probe::Mark::default());
                 let task = tokio::spawn({
                     let (waker, woken, polled) =
                         (Arc::clone(&waker), Arc::clone(&woken), Arc::clone(&polled));

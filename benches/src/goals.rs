@@ -8,8 +8,8 @@
 
 use std::time::Duration;
 
-use cancel_contract::probe::live_bytes;
-use cancel_contract::runtime::RuntimeKind;
+use cancel_harness::probe::live_bytes;
+use cancel_harness::runtime::RuntimeKind;
 use cancel_scope::CancelScope;
 use cancel_token::CancellationToken;
 
@@ -270,7 +270,7 @@ pub enum Token {
 /// holding the handles is allocated before counting (both handles are one
 /// pointer), so the figure is the child's own allocation plus its share of
 /// the parent's list. `None` unless
-/// [`CountingAlloc`](cancel_contract::probe::CountingAlloc) is the global
+/// [`CountingAlloc`](cancel_harness::probe::CountingAlloc) is the global
 /// allocator.
 pub fn child_token_bytes(token: Token, n: usize) -> Option<f64> {
     let per_child = |before: i64, after: i64| (after - before) as f64 / n.max(1) as f64;

@@ -6,7 +6,7 @@
 //!
 //! | metric | function | from → to |
 //! |---|---|---|
-//! | `cancel_to_stopped` | [`Measure::cancel`] → [`CancelSample::stopped`] | stop issued → the work's `Drop` ran (a [`Mark`](cancel_contract::probe::Mark) set inside that `Drop`) |
+//! | `cancel_to_stopped` | [`Measure::cancel`] → [`CancelSample::stopped`] | stop issued → the work's `Drop` ran (a [`Mark`](cancel_harness::probe::Mark) set inside that `Drop`) |
 //! | `cancel_to_confirmed` | [`Measure::cancel`] → [`CancelSample::confirmed`] | stop issued → `cancel().await` returned |
 //! | `timeout_overshoot` | [`Measure::timeout_overshoot`] | deadline → `run_with_timeout` returned `TimedOut` |
 //! | `wrap_overhead` | [`Measure::wrap_overhead`] | `run_with_timeout` of a ready future minus awaiting it directly |
@@ -33,7 +33,7 @@
 //!
 //! ```
 //! use cancel_benches::{Target, measure};
-//! use cancel_contract::runtime::RuntimeKind;
+//! use cancel_harness::runtime::RuntimeKind;
 //!
 //! let mut m = measure(Target::new("token", RuntimeKind::TokioCurrentThread));
 //! let samples = m.cancel(3);
@@ -51,7 +51,7 @@ mod work;
 
 use std::time::{Duration, Instant};
 
-use cancel_contract::runtime::RuntimeKind;
+use cancel_harness::runtime::RuntimeKind;
 
 pub use scenario::Measure;
 

@@ -6,8 +6,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cancel_contract::probe::live_bytes;
-use cancel_contract::runtime::{Runtime, RuntimeHandle};
+use cancel_harness::probe::live_bytes;
+use cancel_harness::runtime::{Runtime, RuntimeHandle};
 use cancel_contract::{CancelHandle, Cancellation, Error, Outcome};
 
 use crate::work::{Marks, until_parked};
@@ -107,7 +107,7 @@ pub trait Measure {
 
     /// Live heap bytes per task with `n` tasks started and parked (their
     /// handles held in a `Vec`), or `None` when
-    /// [`CountingAlloc`](cancel_contract::probe::CountingAlloc) is not the
+    /// [`CountingAlloc`](cancel_harness::probe::CountingAlloc) is not the
     /// global allocator.
     fn live_bytes_per_task(&mut self, n: usize) -> Option<f64>;
 }
@@ -120,7 +120,7 @@ pub(crate) struct On<S, R> {
 
 impl<S, R: Runtime> On<S, R> {
     pub(crate) fn build() -> On<S, R> {
-        let rt = R::build(cancel_contract::runtime::Clock::Real)
+        let rt = R::build(cancel_harness::runtime::Clock::Real)
             .unwrap_or_else(|e| panic!("cannot build {}: {e}", R::KIND));
         On {
             rt,

@@ -6,7 +6,7 @@ use std::future::{Future, ready};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cancel_contract::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
+use cancel_harness::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
 use cancel_contract::{Error, Outcome};
 use cancel_scope::CancelScope;
 

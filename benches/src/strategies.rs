@@ -8,7 +8,7 @@ use std::future::{Future, ready};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cancel_contract::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
+use cancel_harness::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
 use cancel_contract::{CancelHandle, Error, Outcome};
 use cancel_thread::StopFlag;
 use cancel_token::CancellationToken;
@@ -487,7 +487,7 @@ where
 
 /// The one place where strategies and runtimes are matched to code.
 pub(crate) fn measure(target: Target) -> Box<dyn Measure> {
-    use cancel_contract::runtime::RuntimeKind as K;
+    use cancel_harness::runtime::RuntimeKind as K;
     macro_rules! by_runtime {
         ($s:ty) => {
             match target.runtime {
@@ -514,7 +514,7 @@ pub(crate) fn measure(target: Target) -> Box<dyn Measure> {
 
 /// The executor of the smol runtime a scenario runs on.
 pub(crate) fn smol_executor(
-    rt: &cancel_contract::runtime::SmolHandle,
+    rt: &cancel_harness::runtime::SmolHandle,
 ) -> std::sync::Arc<async_executor::Executor<'static>> {
     // Scenarios only run inside `Smol::block_on`, which holds the executor.
     rt.executor()

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use cancel_contract::probe::Mark;
-use cancel_contract::runtime::RuntimeHandle;
+use cancel_harness::probe::Mark;
+use cancel_harness::runtime::RuntimeHandle;
 use cancel_thread::StopFlag;
 
 /// What a batch of work reports to the canceller. One is shared by every

@@ -145,7 +145,7 @@ impl<T> Watch<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cancel_contract::probe::{DROP_PANIC_MESSAGE, Probe};
+    use cancel_harness::probe::{DROP_PANIC_MESSAGE, Probe};
     use std::task::Waker;
 
     fn poll_once<F: Future>(f: Pin<&mut F>) -> Poll<F::Output> {

@@ -162,7 +162,7 @@ cancel_contract::delegate_cancel_handle!(AbortHandle);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cancel_contract::probe::Probe;
+    use cancel_harness::probe::Probe;
     use futures_lite::future::{block_on, poll_once};
     use std::pin::pin;
     use std::sync::{Arc, mpsc};

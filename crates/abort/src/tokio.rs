@@ -223,7 +223,7 @@ cancel_contract::delegate_cancel_handle!(AbortHandle, cancel = stop_then_join);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cancel_contract::probe::{DROP_PANIC_MESSAGE, Probe};
+    use cancel_harness::probe::{DROP_PANIC_MESSAGE, Probe};
 
     #[tokio::test(start_paused = true)]
     async fn a_timeout_aborts_the_task_and_waits_until_it_is_dropped() {

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cancel_contract::probe::{DROP_PANIC_MESSAGE, Probe};
+use cancel_harness::probe::{DROP_PANIC_MESSAGE, Probe};
 use cancel_contract::{Error, Outcome};
 
 /// Work that parks forever and whose owned state panics when dropped.

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_executor::Executor;
-use cancel_contract::probe::{DROP_PANIC_MESSAGE, Probe};
+use cancel_harness::probe::{DROP_PANIC_MESSAGE, Probe};
 use cancel_contract::{Error, Outcome};
 use futures_lite::future::{block_on, yield_now};
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cancel_contract::Cancellation;
-use cancel_contract::probe::Probe;
+use cancel_harness::probe::Probe;
 use tokio::task::JoinSet;
 use tokio_util::task::AbortOnDropHandle;
 

@@ -37,8 +37,8 @@ use std::sync::mpsc;
 use std::sync::{Once, RwLock, TryLockError};
 use std::time::Duration;
 
-use cancel_contract::probe::DROP_PANIC_MESSAGE;
-use cancel_contract::runtime::{Runtime, RuntimeHandle, RuntimeKind};
+use cancel_harness::probe::DROP_PANIC_MESSAGE;
+use cancel_harness::runtime::{Runtime, RuntimeHandle, RuntimeKind};
 use cancel_contract::{CancelHandle, Capabilities, Capability, Error, Outcome, panic_message};
 use serde::Serialize;
 
@@ -342,10 +342,10 @@ pub fn matrix() -> Vec<Entry> {
     macro_rules! entries {
         ($($strategy:ident: $subject:ty),* $(,)?) => {
             vec![$(
-                entry::<$subject, cancel_contract::runtime::TokioCurrentThread>(),
-                entry::<$subject, cancel_contract::runtime::TokioMultiThread>(),
-                entry::<$subject, cancel_contract::runtime::AsyncStd>(),
-                entry::<$subject, cancel_contract::runtime::Smol>(),
+                entry::<$subject, cancel_harness::runtime::TokioCurrentThread>(),
+                entry::<$subject, cancel_harness::runtime::TokioMultiThread>(),
+                entry::<$subject, cancel_harness::runtime::AsyncStd>(),
+                entry::<$subject, cancel_harness::runtime::Smol>(),
             )*]
         };
     }
@@ -448,7 +448,7 @@ macro_rules! suite_tests {
 ///
 /// ```
 /// use cancel_conformance::{Subject, matrix_tests, subjects};
-/// use cancel_contract::runtime::Runtime;
+/// use cancel_harness::runtime::Runtime;
 ///
 /// fn named<S: Subject<R>, R: Runtime>() {
 ///     assert!(!S::STRATEGY.is_empty());
@@ -486,7 +486,7 @@ macro_rules! matrix_tests {
 
 #[doc(hidden)]
 pub mod __runtime {
-    pub use cancel_contract::runtime::{AsyncStd, Smol, TokioCurrentThread, TokioMultiThread};
+    pub use cancel_harness::runtime::{AsyncStd, Smol, TokioCurrentThread, TokioMultiThread};
 }
 
 /// Runs the case whose test name is `test_name` (a report name in lower

@@ -16,8 +16,8 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cancel_contract::probe::{Probe, WorkGuard, count_polls};
-use cancel_contract::runtime::RuntimeHandle;
+use cancel_harness::probe::{Probe, WorkGuard, count_polls};
+use cancel_harness::runtime::RuntimeHandle;
 use futures_lite::FutureExt as _;
 
 /// The message of a scripted panic in the work.

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use cancel_conformance::{Case, Subject, Work, run_case, script::perform};
-use cancel_contract::runtime::{Runtime, TokioCurrentThread};
+use cancel_harness::runtime::{Runtime, TokioCurrentThread};
 use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Capability, Error, Outcome};
 use tokio::task::JoinHandle;
 

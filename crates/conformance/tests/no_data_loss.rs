@@ -29,8 +29,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use cancel_conformance::{Script, Step, Subject, Work, matrix_tests, subjects};
-use cancel_contract::probe::Probe;
-use cancel_contract::runtime::{Clock, Runtime, RuntimeHandle, TokioCurrentThread, TokioHandle};
+use cancel_harness::probe::Probe;
+use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle, TokioCurrentThread, TokioHandle};
 use cancel_contract::{CancelHandle, Cancellation, Outcome};
 use common::{SplitMix, bounded, env_count};
 

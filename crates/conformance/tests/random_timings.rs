@@ -37,8 +37,8 @@ mod common;
 use std::time::Duration;
 
 use cancel_conformance::{Script, Step, Subject, Work, matrix_tests, subjects};
-use cancel_contract::probe::Probe;
-use cancel_contract::runtime::{Clock, Runtime, RuntimeHandle};
+use cancel_harness::probe::Probe;
+use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle};
 use cancel_contract::{CancelHandle, Cancellation, Cap, Outcome};
 use common::{bounded, env_count};
 use futures_lite::future;

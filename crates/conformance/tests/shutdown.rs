@@ -26,8 +26,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cancel_conformance::{Script, Step, Subject, Work, matrix_tests, subjects};
-use cancel_contract::probe::Probe;
-use cancel_contract::runtime::{Clock, Runtime, RuntimeHandle, RuntimeKind};
+use cancel_harness::probe::Probe;
+use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle, RuntimeKind};
 use cancel_contract::{CancelHandle, Cancellation, Cap, Error};
 use common::bounded;
 
@@ -263,7 +263,7 @@ fn spawn_after_drop<R: Runtime>() {
 
 #[test]
 fn spawn_after_drop_leaks_nothing() {
-    use cancel_contract::runtime::{AsyncStd, Smol, TokioCurrentThread, TokioMultiThread};
+    use cancel_harness::runtime::{AsyncStd, Smol, TokioCurrentThread, TokioMultiThread};
     bounded("spawn after drop", LIMIT, || {
         spawn_after_drop::<TokioCurrentThread>();
         spawn_after_drop::<TokioMultiThread>();

@@ -31,8 +31,8 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use cancel_conformance::{Script, Step, Subject, Work, matrix_tests, subjects};
-use cancel_contract::probe::{CountingAlloc, Probe, live_bytes};
-use cancel_contract::runtime::{Clock, Runtime};
+use cancel_harness::probe::{CountingAlloc, Probe, live_bytes};
+use cancel_harness::runtime::{Clock, Runtime};
 use cancel_contract::{CancelHandle as _, Cancellation};
 use common::{alone, env_count, mib, resident_bytes, show};
 

@@ -24,8 +24,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cancel_conformance::{Script, Step, Subject, Work, matrix_tests};
-use cancel_contract::probe::{CountingAlloc, Probe, live_bytes};
-use cancel_contract::runtime::{Clock, Runtime};
+use cancel_harness::probe::{CountingAlloc, Probe, live_bytes};
+use cancel_harness::runtime::{Clock, Runtime};
 use cancel_contract::{CancelHandle, Cancellation};
 use common::{alone, bounded, env_count, show};
 use futures_lite::future;

@@ -2,7 +2,7 @@
 //! `<strategy>::<runtime>::<case>`.
 
 use cancel_conformance::{Case, subjects, suite_tests};
-use cancel_contract::probe::CountingAlloc;
+use cancel_harness::probe::CountingAlloc;
 
 // Lets I6 check that memory is back where it was after its cycles.
 #[global_allocator]

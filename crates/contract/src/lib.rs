@@ -8,17 +8,17 @@
 //!   handle implements.
 //! - [`Capabilities`]: what a strategy on a runtime declares it can do; the
 //!   conformance suite observes each one and fails on a mismatch.
-//! - [`runtime`]: a small adapter (block on, spawn, sleep, now) over tokio,
-//!   async-std and smol, one cargo feature each, so the suite is written once.
-//! - [`probe`]: the instruments the suite attaches to work to *observe* it:
-//!   marks set from `Drop`, poll counters, a counting allocator.
 //! - [`cooperative`]: the shared core of strategies that *ask* the work to
 //!   stop and wait for it (stop messages, tokens, flags).
 //! - [`run_slot`] and [`drop_slot`]: run work held in a pinned slot with its
 //!   panics caught, and drop it exactly when a strategy decides to.
 //!
-//! No strategy code lives here. A strategy crate depends on this crate for the
-//! types above and on its runtimes directly.
+//! No strategy code and no runtime live here (and the workspace's lints deny
+//! unchecked code in it): a strategy crate
+//! depends on this crate for the types above and on its runtimes directly,
+//! and re-exports what its signatures name, so its users need only it. The
+//! runtime adapters and probes the suite observes with are in the unpublished
+//! `cancel-harness` crate.
 //!
 //! # The contract
 //!
@@ -47,8 +47,6 @@ pub mod cooperative;
 mod error;
 mod handle;
 mod outcome;
-pub mod probe;
-pub mod runtime;
 mod slot;
 
 pub use capability::{Cap, Capabilities, Capability};

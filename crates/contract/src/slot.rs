@@ -84,9 +84,36 @@ pub fn drop_slot<F>(mut slot: Pin<&mut Option<F>>) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::{DROP_PANIC_MESSAGE, Probe};
     use std::pin::pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::task::{Context, Waker};
+
+    const DROP_PANIC_MESSAGE: &str = "panic in Drop";
+
+    /// Owned by the work: says when it was dropped, and may panic then.
+    struct Guard {
+        dropped: Arc<AtomicBool>,
+        panics: bool,
+    }
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.dropped.store(true, Ordering::SeqCst);
+            if self.panics {
+                panic!("{DROP_PANIC_MESSAGE}");
+            }
+        }
+    }
+
+    fn guard(panics: bool) -> (Guard, Arc<AtomicBool>) {
+        let dropped = Arc::new(AtomicBool::new(false));
+        let guard = Guard {
+            dropped: Arc::clone(&dropped),
+            panics,
+        };
+        (guard, dropped)
+    }
 
     fn poll_once<F: Future>(f: Pin<&mut F>) -> Poll<F::Output> {
         f.poll(&mut Context::from_waker(Waker::noop()))
@@ -94,8 +121,7 @@ mod tests {
 
     #[test]
     fn a_panic_while_polling_is_an_error_and_empties_the_slot() {
-        let probe = Probe::new();
-        let guard = probe.guard();
+        let (guard, dropped) = guard(false);
         let mut slot = pin!(Some(async move {
             let _guard = guard;
             panic!("boom");
@@ -106,13 +132,12 @@ mod tests {
             Poll::Ready(Err::<(), _>(Error::WorkPanicked("boom".into())))
         );
         assert!(slot.is_none());
-        assert!(probe.dropped.is_set());
+        assert!(dropped.load(Ordering::SeqCst));
     }
 
     #[test]
     fn a_panicking_drop_is_a_cleanup_error_and_empties_the_slot() {
-        let probe = Probe::new();
-        let guard = probe.guard().panicking();
+        let (guard, dropped) = guard(true);
         let mut slot = pin!(Some(async move {
             let _guard = guard;
             std::future::pending::<()>().await;
@@ -123,6 +148,6 @@ mod tests {
             Err(Error::CleanupPanicked(DROP_PANIC_MESSAGE.into()))
         );
         assert!(slot.is_none());
-        assert!(probe.dropped.is_set());
+        assert!(dropped.load(Ordering::SeqCst));
     }
 }

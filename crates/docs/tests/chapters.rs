@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use cancel_conformance::Case;
-use cancel_contract::runtime::RuntimeKind;
+use cancel_harness::runtime::RuntimeKind;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

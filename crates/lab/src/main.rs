@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use cancel_conformance::{Case, Entry, Verdict};
-use cancel_contract::runtime::RuntimeKind;
+use cancel_harness::runtime::RuntimeKind;
 use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -39,7 +39,7 @@ use crate::peer::Peer;
 
 // Lets the leak case (I6) check that memory is back where it was.
 #[global_allocator]
-static ALLOC: cancel_contract::probe::CountingAlloc = cancel_contract::probe::CountingAlloc;
+static ALLOC: cancel_harness::probe::CountingAlloc = cancel_harness::probe::CountingAlloc;
 
 /// Samples per histogram by default, and with `--quick`.
 const DEFAULT_SAMPLES: u64 = 1_000;

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use cancel_conformance::{Case, Verdict};
-use cancel_contract::runtime::RuntimeKind;
+use cancel_harness::runtime::RuntimeKind;
 
 /// Distinct values of `key` in first-seen order.
 fn distinct<'a>(verdicts: &'a [Verdict], key: impl Fn(&'a Verdict) -> &'a str) -> Vec<&'a str> {

@@ -134,7 +134,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_timeout_drops_the_work_before_it_is_reported() {
-        let probe = cancel_contract::probe::Probe::new();
+        let probe = cancel_harness::probe::Probe::new();
         let guard = probe.guard();
         let work = async move {
             let _guard = guard;

@@ -174,7 +174,7 @@ cancel_contract::delegate_cancel_handle!(ThreadHandle, cancel = stop_then_join);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cancel_contract::probe::Probe;
+    use cancel_harness::probe::Probe;
 
     #[test]
     fn timeout_cancel_and_panic() {

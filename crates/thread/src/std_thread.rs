@@ -185,7 +185,7 @@ fn joined<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cancel_contract::probe::Probe;
+    use cancel_harness::probe::Probe;
 
     /// Work that sleeps in 1 ms slices until its flag is set, owning `guard`.
     fn until_stopped<G: Send + 'static>(guard: G) -> impl FnOnce(&StopFlag) -> Option<u64> + Send {

@@ -211,7 +211,7 @@ mod tests {
     use super::*;
     use std::sync::{Arc, mpsc};
 
-    use cancel_contract::probe::Probe;
+    use cancel_harness::probe::Probe;
     use tokio::sync::oneshot;
 
     #[tokio::test]

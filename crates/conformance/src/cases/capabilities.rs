@@ -1,7 +1,7 @@
 //! The seven capabilities, observed. Each function answers its question by
 //! running work; `run_case` compares the answer with the declaration.
 
-use cancel_contract::runtime::{Clock, Runtime, RuntimeHandle};
+use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle};
 use cancel_contract::{CancelHandle, Cancellation, Capability, Outcome};
 
 use super::{GRACE, LONG, Observation, PATIENCE, ms, probes, work};

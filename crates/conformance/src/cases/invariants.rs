@@ -3,8 +3,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use cancel_contract::probe::{DROP_PANIC_MESSAGE, live_bytes};
-use cancel_contract::runtime::{Clock, Runtime, RuntimeHandle};
+use cancel_harness::probe::{DROP_PANIC_MESSAGE, live_bytes};
+use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle};
 use cancel_contract::{CancelHandle, Cancellation, Cap, Error, Outcome};
 
 use super::{Checks, GRACE, LONG, Observation, PATIENCE, ms, probes, work};
@@ -145,7 +145,7 @@ pub(crate) fn stopped_before_return<S: Subject<R>, R: Runtime>() -> Observation 
 
 /// How many times the work was polled in the 50 ms after the stop was
 /// reported: "never polled again" (I4) means zero.
-async fn polled_after_return<H: RuntimeHandle>(rt: &H, p: &cancel_contract::probe::Probe) -> u64 {
+async fn polled_after_return<H: RuntimeHandle>(rt: &H, p: &cancel_harness::probe::Probe) -> u64 {
     let at_return = p.polls();
     rt.sleep(ms(50)).await;
     p.polls() - at_return

@@ -28,8 +28,8 @@ pub(crate) use invariants::{
 use std::sync::Arc;
 use std::time::Duration;
 
-use cancel_contract::probe::Probe;
-use cancel_contract::runtime::{Clock, Runtime};
+use cancel_harness::probe::Probe;
+use cancel_harness::runtime::{Clock, Runtime};
 
 use crate::Subject;
 use crate::script::{Script, Work};

@@ -18,7 +18,7 @@ pub use token::Token;
 /// The executor of the smol runtime a case runs on, for strategy APIs that
 /// spawn onto an explicit executor.
 fn smol_executor(
-    rt: &cancel_contract::runtime::SmolHandle,
+    rt: &cancel_harness::runtime::SmolHandle,
 ) -> std::sync::Arc<async_executor::Executor<'static>> {
     // Subjects are only driven from inside `Smol::block_on`, which holds the
     // executor: it cannot be gone here.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cancel_contract::runtime::{
+use cancel_harness::runtime::{
     AsyncStd, Runtime, RuntimeHandle, Smol, TokioCurrentThread, TokioMultiThread,
 };
 use cancel_contract::{Capabilities, Error, Outcome};

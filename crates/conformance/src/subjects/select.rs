@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cancel_contract::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
+use cancel_harness::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
 use cancel_contract::{Capabilities, Error, Outcome};
 
 use crate::Subject;

@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use cancel_conformance::Subject;
-use cancel_contract::runtime::{Clock, Runtime};
+use cancel_harness::runtime::{Clock, Runtime};
 
 /// Runs `f` on a thread of its own and panics if it has not returned within
 /// `limit`: a test that would hang fails instead, naming what hung.

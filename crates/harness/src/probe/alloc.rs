@@ -4,7 +4,7 @@
 //! Install it in a binary or test crate:
 //!
 //! ```
-//! use cancel_contract::probe::{CountingAlloc, live_bytes};
+//! use cancel_harness::probe::{CountingAlloc, live_bytes};
 //!
 //! #[global_allocator]
 //! static ALLOC: CountingAlloc = CountingAlloc;

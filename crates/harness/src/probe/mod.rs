@@ -3,7 +3,7 @@
 //! poll counters, and a counting allocator.
 //!
 //! ```
-//! use cancel_contract::probe::Probe;
+//! use cancel_harness::probe::Probe;
 //!
 //! let probe = Probe::new();
 //! let guard = probe.guard(); // owned by the work
@@ -205,7 +205,7 @@ mod tests {
         let probe = Probe::new();
         let guard = probe.guard().panicking();
         let err = std::panic::catch_unwind(move || drop(guard)).unwrap_err();
-        assert_eq!(crate::panic_message(&*err), DROP_PANIC_MESSAGE);
+        assert_eq!(cancel_contract::panic_message(&*err), DROP_PANIC_MESSAGE);
         assert!(probe.dropped.is_set());
     }
 
