@@ -47,7 +47,7 @@ fn main() {
     println!("| strategy | runtime | N | bytes per task |");
     println!("| --- | --- | --- | --- |");
     for target in targets() {
-        let n = if target.strategy == "thread" {
+        let n = if cancel_conformance::facts(target.strategy, target.runtime).on_blocking_threads {
             n_thread
         } else {
             n_async

@@ -24,6 +24,7 @@ mod common;
 use std::time::Duration;
 
 use cancel_benches::{Measure, fanout_sizes, measure, targets};
+use cancel_conformance::StrategyKind;
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
@@ -31,14 +32,14 @@ use criterion::{
 /// The strategies whose one stop call is a token's `cancel()`: for them,
 /// `<strategy>/cancel-call/<runtime>/<N>` times that call alone (how long it
 /// blocks its caller with N tasks waiting), from fanouts set up the same way.
-const CANCEL_CALL: [&str; 2] = ["token", "scope"];
+const CANCEL_CALL: [StrategyKind; 2] = [StrategyKind::Token, StrategyKind::Scope];
 
 fn fanout(c: &mut Criterion) {
     let mut group = c.benchmark_group("fanout");
     group.sampling_mode(SamplingMode::Flat);
     for target in targets() {
         let mut built: Option<Box<dyn Measure>> = None;
-        for n in fanout_sizes(target.strategy) {
+        for n in fanout_sizes(target) {
             let (warm_up, measurement, samples) = match n {
                 0..=1_000 => (100, 500, 20),
                 1_001..=10_000 => (1, 500, 10),

@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use cancel_benches::floors::Floor;
-use cancel_benches::{Metric, STRATEGIES, Target};
-use cancel_harness::runtime::RuntimeKind;
+use cancel_benches::{Metric, Target};
+use cancel_conformance::{RuntimeKind, StrategyKind};
 use serde_json::Value;
 
 /// `full_id` → median in nanoseconds, for every benchmark criterion saved.
@@ -61,8 +61,10 @@ fn human(ns: f64) -> String {
 /// `<strategy>/<runtime>` as a target, when the runtime is one we know.
 fn target(id: &str) -> Option<Target> {
     let (strategy, runtime) = id.split_once('/')?;
-    let strategy = STRATEGIES.into_iter().find(|s| *s == strategy)?;
-    Some(Target::new(strategy, RuntimeKind::from_name(runtime)?))
+    Some(Target::new(
+        StrategyKind::from_name(strategy)?,
+        RuntimeKind::from_name(runtime)?,
+    ))
 }
 
 fn main() {

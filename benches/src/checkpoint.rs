@@ -3,11 +3,12 @@
 //! a thread's flag), beside a plain `AtomicBool` load, its floor.
 //!
 //! Ids are `<strategy>/<runtime>` like every other group, so a figure sits
-//! beside the same target's latencies; the token's and the flag's checks
-//! are the same code on every runtime (the four ids measure it four times),
-//! the channel's differ: tokio's `watch::Receiver`, async-std's and smol's
-//! `async-channel`. `select` and `abort` have no ids: their work never
-//! checks anything. `token/two-threads` and `scope/two-threads` time the
+//! beside the same target's latencies. The check is the strategy adapter's
+//! own (`Subject::checkpoint`, on a fresh group signal): the token's and the
+//! flag's are the same code on every runtime (the four ids measure it four
+//! times), the channel's differ: tokio's `watch` value, async-std's and
+//! smol's `async-channel`. Strategies whose work never checks anything
+//! (it is stopped from outside) have no ids. `token/two-threads` and `scope/two-threads` time the
 //! same check while a second thread checks the same token in a loop (the
 //! cost of a check shared by tasks on two workers). The floor's id is
 //! `floor/atomic-bool`.
@@ -16,9 +17,9 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use cancel_harness::runtime::RuntimeKind;
+use cancel_conformance::{Subject, Visit, facts, visit};
+use cancel_harness::runtime::Runtime;
 use cancel_scope::CancelScope;
-use cancel_thread::StopFlag;
 use cancel_token::CancellationToken;
 
 use crate::{Target, targets};
@@ -26,18 +27,8 @@ use crate::{Target, targets};
 /// One kind of check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Check {
-    /// `CancellationToken::is_cancelled` (`token`, every runtime).
-    Token,
-    /// `*watch::Receiver::borrow()` (`channel` on both tokio schedulers).
-    ChannelTokio,
-    /// `async_std::channel::Receiver::is_closed` (`channel` on async-std).
-    ChannelAsyncStd,
-    /// `async_channel::Receiver::is_closed` (`channel` on smol).
-    ChannelSmol,
-    /// `StopFlag::is_stopped` (`thread`, every runtime).
-    ThreadFlag,
-    /// `CancelScope::is_cancelled` (`scope`, every runtime).
-    Scope,
+    /// The check the work of this strategy × runtime makes.
+    Of(Target),
     /// `CancellationToken::is_cancelled` while a second thread checks the
     /// same token in a loop (`token/two-threads`).
     TokenTwoThreads,
@@ -50,19 +41,11 @@ pub enum Check {
 
 impl Check {
     /// The check the work of `target` makes, or `None` for strategies whose
-    /// work is stopped from outside and checks nothing (`select`, `abort`).
+    /// work is stopped from outside and checks nothing.
     pub fn of(target: Target) -> Option<Check> {
-        match (target.strategy, target.runtime) {
-            ("token", _) => Some(Check::Token),
-            ("scope", _) => Some(Check::Scope),
-            ("thread", _) => Some(Check::ThreadFlag),
-            ("channel", RuntimeKind::TokioCurrentThread | RuntimeKind::TokioMultiThread) => {
-                Some(Check::ChannelTokio)
-            }
-            ("channel", RuntimeKind::AsyncStd) => Some(Check::ChannelAsyncStd),
-            ("channel", RuntimeKind::Smol) => Some(Check::ChannelSmol),
-            _ => None,
-        }
+        facts(target.strategy, target.runtime)
+            .checks
+            .then_some(Check::Of(target))
     }
 }
 
@@ -85,33 +68,21 @@ pub fn checks() -> Vec<(String, Check)> {
 /// returns how long the loop took.
 pub fn hot_loop(check: Check, iters: u64) -> Duration {
     match check {
-        Check::Token => {
-            let token = CancellationToken::new();
-            timed(iters, || black_box(&token).is_cancelled())
-        }
-        Check::ChannelTokio => {
-            let (_stop, stopped) = tokio::sync::watch::channel(false);
-            timed(iters, || *black_box(&stopped).borrow())
-        }
-        Check::ChannelAsyncStd => {
-            let (_stop, stopped) = async_std::channel::bounded::<()>(1);
-            timed(iters, || black_box(&stopped).is_closed())
-        }
-        Check::ChannelSmol => {
-            let (_stop, stopped) = async_channel::bounded::<()>(1);
-            timed(iters, || black_box(&stopped).is_closed())
-        }
-        Check::ThreadFlag => {
-            let flag = StopFlag::new();
-            timed(iters, || black_box(&flag).is_stopped())
+        Check::Of(target) => {
+            struct Hot(u64);
+            impl Visit for Hot {
+                type Output = Duration;
+                fn visit<S: Subject<R>, R: Runtime>(self) -> Duration {
+                    let group = S::group();
+                    // Monomorphised: the loop calls the adapter's check directly.
+                    timed(self.0, || S::checkpoint(black_box(&group)).unwrap_or(false))
+                }
+            }
+            visit(target.strategy, target.runtime, Hot(iters))
         }
         Check::AtomicBool => {
             let flag = AtomicBool::new(false);
             timed(iters, || black_box(&flag).load(Ordering::Relaxed))
-        }
-        Check::Scope => {
-            let scope = CancelScope::new();
-            timed(iters, || black_box(&scope).is_cancelled())
         }
         Check::TokenTwoThreads => with_rival(
             CancellationToken::new(),

@@ -311,16 +311,18 @@ impl Floor {
     /// timer, so every one has a floor.
     pub fn of(target: Target, metric: Metric) -> Floor {
         let same_thread = target.runtime == RuntimeKind::TokioCurrentThread;
-        match (metric, target.strategy) {
-            (Metric::TimeoutOvershoot, _) => Floor::SleepOvershoot,
+        let on_threads =
+            cancel_conformance::facts(target.strategy, target.runtime).on_blocking_threads;
+        match metric {
+            Metric::TimeoutOvershoot => Floor::SleepOvershoot,
             // Blocking work sees its flag in a loop; its canceller is woken
             // by the blocking thread, across threads on every runtime.
-            (Metric::CancelToStopped, "thread") => Floor::AtomicStoreSpinner,
-            (Metric::CancelToConfirmed, "thread") => Floor::UnparkAfterPark,
-            (Metric::CancelToStopped | Metric::CancelToConfirmed, _) if same_thread => {
+            Metric::CancelToStopped if on_threads => Floor::AtomicStoreSpinner,
+            Metric::CancelToConfirmed if on_threads => Floor::UnparkAfterPark,
+            Metric::CancelToStopped | Metric::CancelToConfirmed if same_thread => {
                 Floor::SameThreadWake
             }
-            (Metric::CancelToStopped | Metric::CancelToConfirmed, _) => Floor::UnparkAfterPark,
+            Metric::CancelToStopped | Metric::CancelToConfirmed => Floor::UnparkAfterPark,
         }
     }
 }

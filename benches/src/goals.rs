@@ -8,8 +8,8 @@
 
 use std::time::Duration;
 
+use cancel_conformance::{RuntimeKind, StrategyKind};
 use cancel_harness::probe::live_bytes;
-use cancel_harness::runtime::RuntimeKind;
 use cancel_scope::CancelScope;
 use cancel_token::CancellationToken;
 
@@ -109,8 +109,10 @@ fn per_check(check: Check, effort: Effort) -> f64 {
 /// checking the same token.
 pub fn checkpoint_rows(effort: Effort) -> Vec<Row> {
     // Alternate the sides, as everywhere.
-    let token = per_check(Check::Token, effort);
-    let scope = per_check(Check::Scope, effort);
+    // The check is the same code on every runtime; the first runtime's ids.
+    let on = |strategy| Check::Of(Target::new(strategy, RuntimeKind::ALL[0]));
+    let token = per_check(on(StrategyKind::Token), effort);
+    let scope = per_check(on(StrategyKind::Scope), effort);
     let token2 = per_check(Check::TokenTwoThreads, effort);
     let scope2 = per_check(Check::ScopeTwoThreads, effort);
     vec![
@@ -136,10 +138,10 @@ pub fn checkpoint_rows(effort: Effort) -> Vec<Row> {
 /// The fanout rows on `runtime`: all N stopped and joined, and the time the
 /// parent's `cancel()` call blocked its caller, from the same fanouts.
 pub fn fanout_rows(runtime: RuntimeKind, effort: Effort) -> Vec<Row> {
-    let mut token = measure(Target::new("token", runtime));
-    let mut scope = measure(Target::new("scope", runtime));
+    let mut token = measure(Target::new(StrategyKind::Token, runtime));
+    let mut scope = measure(Target::new(StrategyKind::Scope, runtime));
     // The runtime's own share: the same fanout stopped by `abort`, no token.
-    let mut abort = measure(Target::new("abort", runtime));
+    let mut abort = measure(Target::new(StrategyKind::Abort, runtime));
     let (mut t_all, mut t_call, mut s_all, mut s_call) = (vec![], vec![], vec![], vec![]);
     let mut a_all = vec![];
     for _ in 0..effort.fanouts {
@@ -175,8 +177,8 @@ pub fn fanout_rows(runtime: RuntimeKind, effort: Effort) -> Vec<Row> {
 /// The latency rows on `runtime`: cancel → the waiting task ran (its
 /// `Drop`), p50 and p99 of `effort.stops` stops each.
 pub fn latency_rows(runtime: RuntimeKind, effort: Effort) -> Vec<Row> {
-    let mut token = measure(Target::new("token", runtime));
-    let mut scope = measure(Target::new("scope", runtime));
+    let mut token = measure(Target::new(StrategyKind::Token, runtime));
+    let mut scope = measure(Target::new(StrategyKind::Scope, runtime));
     let (mut t, mut s) = (Vec::new(), Vec::new());
     // Alternate in batches, so both sides see the same machine.
     let batch = effort.stops.div_ceil(10).max(1);

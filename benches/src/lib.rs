@@ -33,9 +33,9 @@
 //!
 //! ```
 //! use cancel_benches::{Target, measure};
-//! use cancel_harness::runtime::RuntimeKind;
+//! use cancel_conformance::{RuntimeKind, StrategyKind};
 //!
-//! let mut m = measure(Target::new("token", RuntimeKind::TokioCurrentThread));
+//! let mut m = measure(Target::new(StrategyKind::Token, RuntimeKind::TokioCurrentThread));
 //! let samples = m.cancel(3);
 //! assert_eq!(samples.len(), 3);
 //! assert!(samples.iter().all(|s| s.stopped <= s.confirmed));
@@ -45,13 +45,12 @@ pub mod checkpoint;
 pub mod floors;
 pub mod goals;
 mod scenario;
-mod scope;
-mod strategies;
 mod work;
 
 use std::time::{Duration, Instant};
 
-use cancel_harness::runtime::RuntimeKind;
+use cancel_conformance::{RuntimeKind, StrategyKind, Subject, Visit, facts, visit};
+use cancel_harness::runtime::Runtime;
 
 pub use scenario::Measure;
 
@@ -84,9 +83,6 @@ impl Metric {
     }
 }
 
-/// The strategies, in report order.
-pub const STRATEGIES: [&str; 6] = ["select", "channel", "token", "scope", "abort", "thread"];
-
 /// The fanout sizes for async work.
 pub const FANOUT_SIZES: [usize; 6] = [1, 10, 100, 1_000, 10_000, 100_000];
 
@@ -115,52 +111,61 @@ pub const OVERSHOOT_DEADLINE: Duration = Duration::from_micros(100);
 /// The deadline `wrap_overhead` passes: far beyond the ready work.
 pub const WRAP_DEADLINE: Duration = Duration::from_secs(3600);
 
-/// The fanout sizes measured for `strategy`.
-pub fn fanout_sizes(strategy: &str) -> Vec<usize> {
+/// The fanout sizes measured for `target`: all of [`FANOUT_SIZES`], up to
+/// [`THREAD_FANOUT_CAP`] for work on blocking threads.
+pub fn fanout_sizes(target: Target) -> Vec<usize> {
+    let on_threads = facts(target.strategy, target.runtime).on_blocking_threads;
     FANOUT_SIZES
         .into_iter()
-        .filter(|&n| strategy != "thread" || n <= THREAD_FANOUT_CAP)
+        .filter(|&n| !on_threads || n <= THREAD_FANOUT_CAP)
         .collect()
 }
 
 /// One strategy on one runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Target {
-    /// One of [`STRATEGIES`].
-    pub strategy: &'static str,
+    /// The strategy.
+    pub strategy: StrategyKind,
     /// The runtime.
     pub runtime: RuntimeKind,
 }
 
 impl Target {
     /// `strategy` on `runtime`.
-    pub const fn new(strategy: &'static str, runtime: RuntimeKind) -> Target {
+    pub const fn new(strategy: StrategyKind, runtime: RuntimeKind) -> Target {
         Target { strategy, runtime }
     }
 
     /// The benchmark id: `<strategy>/<runtime>`.
     pub fn id(&self) -> String {
-        format!("{}/{}", self.strategy, self.runtime.name())
+        format!("{}/{}", self.strategy, self.runtime)
     }
 }
 
 /// Every strategy × runtime, strategies in report order, then runtimes.
 pub fn targets() -> Vec<Target> {
-    STRATEGIES
-        .into_iter()
-        .flat_map(|s| RuntimeKind::ALL.into_iter().map(move |r| Target::new(s, r)))
+    StrategyKind::ALL
+        .iter()
+        .flat_map(|&s| RuntimeKind::ALL.into_iter().map(move |r| Target::new(s, r)))
         .collect()
 }
 
 /// Builds the runtime of `target` (once: reuse the result for every sample)
-/// with its strategy ready to measure.
+/// with its strategy ready to measure, through the strategy's one adapter
+/// (`cancel_conformance::subjects`).
 ///
 /// # Panics
 ///
-/// Panics if the strategy is not one of [`STRATEGIES`] or the runtime cannot
-/// be built: a benchmark cannot go on without it.
+/// Panics if the runtime cannot be built: a benchmark cannot go on without it.
 pub fn measure(target: Target) -> Box<dyn Measure> {
-    strategies::measure(target)
+    struct Build;
+    impl Visit for Build {
+        type Output = Box<dyn Measure>;
+        fn visit<S: Subject<R>, R: Runtime>(self) -> Box<dyn Measure> {
+            Box::new(scenario::On::<S, R>::build())
+        }
+    }
+    visit(target.strategy, target.runtime, Build)
 }
 
 /// One stop of one parked task.

@@ -1,57 +1,17 @@
 //! The measured operations, generic over a strategy and a runtime.
 
-use std::future::Future;
 use std::hint::black_box;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cancel_conformance::Subject;
+use cancel_contract::{CancelHandle, Cancellation, Error, Outcome};
 use cancel_harness::probe::live_bytes;
 use cancel_harness::runtime::{Runtime, RuntimeHandle};
-use cancel_contract::{CancelHandle, Cancellation, Error, Outcome};
 
-use crate::work::{Marks, until_parked};
+use crate::work::{Marks, Parked, Ready, until_parked};
 use crate::{CancelSample, FanoutTimes, OVERSHOOT_DEADLINE, Target, WRAP_DEADLINE, WrapTimes};
-
-/// A strategy crate's functions, called the way a user would call them, with
-/// the work of [`crate::work`].
-pub(crate) trait Strategy<R: Runtime>: 'static {
-    /// The strategy's name, one of [`crate::STRATEGIES`].
-    const NAME: &'static str;
-
-    /// What `start` returns.
-    type Handle: CancelHandle<Output = ()>;
-
-    /// Starts work that parks until it is stopped.
-    fn start(rt: &R::Handle, marks: Arc<Marks>) -> Self::Handle;
-
-    /// The one signal that stops a group of tasks: a parent token, a shared
-    /// flag or channel; `()` for strategies that have none (`select`, `abort`).
-    type Group;
-
-    /// A fresh group signal.
-    fn group() -> Self::Group;
-
-    /// Starts work like [`start`](Strategy::start), stopped by `group`.
-    fn start_in(rt: &R::Handle, group: &Self::Group, marks: Arc<Marks>) -> Self::Handle;
-
-    /// Stops every task of `group`: one signal where the strategy has one,
-    /// otherwise one `request_stop` per handle, back to back.
-    fn stop_group(group: &Self::Group, handles: &[Self::Handle]);
-
-    /// `run_with_timeout` around work that is ready at once (output 7).
-    fn run_ready(
-        rt: &R::Handle,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<Outcome<u64>, Error>>;
-
-    /// `run_with_timeout` around work that parks until it is stopped.
-    fn run_parked(
-        rt: &R::Handle,
-        timeout: Duration,
-        marks: Arc<Marks>,
-    ) -> impl Future<Output = Result<Outcome<()>, Error>>;
-}
 
 /// A strategy on a runtime that was built once, ready to be sampled.
 ///
@@ -136,9 +96,9 @@ fn stopped(result: Result<Cancellation<()>, Error>, what: &str) {
     }
 }
 
-impl<S: Strategy<R>, R: Runtime> Measure for On<S, R> {
+impl<S: Subject<R>, R: Runtime> Measure for On<S, R> {
     fn target(&self) -> Target {
-        Target::new(S::NAME, R::KIND)
+        Target::new(S::KIND, R::KIND)
     }
 
     fn cancel(&mut self, samples: u64) -> Vec<CancelSample> {
@@ -148,7 +108,7 @@ impl<S: Strategy<R>, R: Runtime> Measure for On<S, R> {
             let mut out = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
             for _ in 0..samples {
                 let marks = Marks::new();
-                let handle = S::start(&rt, Arc::clone(&marks));
+                let handle = S::start(&rt, Parked(Arc::clone(&marks)));
                 until_parked(&rt, &marks, 1).await;
                 let t0 = Instant::now();
                 let result = handle.cancel().await;
@@ -171,7 +131,7 @@ impl<S: Strategy<R>, R: Runtime> Measure for On<S, R> {
             for _ in 0..samples {
                 let marks = Marks::new();
                 let deadline = Instant::now() + OVERSHOOT_DEADLINE;
-                let outcome = S::run_parked(&rt, OVERSHOOT_DEADLINE, marks).await;
+                let outcome = S::run_with_timeout(&rt, OVERSHOOT_DEADLINE, Parked(marks)).await;
                 let reported = Instant::now();
                 assert_eq!(outcome, Ok(Outcome::TimedOut), "{what}");
                 out.push(reported.saturating_duration_since(deadline));
@@ -186,7 +146,7 @@ impl<S: Strategy<R>, R: Runtime> Measure for On<S, R> {
         self.rt.block_on(async {
             let t0 = Instant::now();
             for _ in 0..iters {
-                let outcome = black_box(S::run_ready(&rt, WRAP_DEADLINE).await);
+                let outcome = black_box(S::run_with_timeout(&rt, WRAP_DEADLINE, Ready).await);
                 assert_eq!(outcome, Ok(Outcome::Completed(7)), "{what}");
             }
             let wrapped = t0.elapsed();
@@ -212,8 +172,8 @@ impl<S: Strategy<R>, R: Runtime> Measure for On<S, R> {
         self.rt.block_on(async {
             let marks = Marks::new();
             let group = S::group();
-            let handles: Vec<S::Handle> = (0..n)
-                .map(|_| S::start_in(&rt, &group, Arc::clone(&marks)))
+            let handles: Vec<S::Handle<()>> = (0..n)
+                .map(|_| S::start_in(&rt, &group, Parked(Arc::clone(&marks))))
                 .collect();
             until_parked(&rt, &marks, n).await;
             let t0 = Instant::now();
@@ -239,8 +199,9 @@ impl<S: Strategy<R>, R: Runtime> Measure for On<S, R> {
             // Let the runtime finish whatever it was doing before counting.
             rt.yield_now().await;
             let before = live_bytes()?;
-            let handles: Vec<S::Handle> =
-                (0..n).map(|_| S::start(&rt, Arc::clone(&marks))).collect();
+            let handles: Vec<S::Handle<()>> = (0..n)
+                .map(|_| S::start(&rt, Parked(Arc::clone(&marks))))
+                .collect();
             until_parked(&rt, &marks, n).await;
             let after = live_bytes()?;
             for handle in &handles {

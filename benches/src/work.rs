@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use cancel_conformance::Play;
 use cancel_harness::probe::Mark;
 use cancel_harness::runtime::RuntimeHandle;
-use cancel_thread::StopFlag;
 
 /// What a batch of work reports to the canceller. One is shared by every
 /// task of a batch, so a task costs no allocation of its own for it.
@@ -81,45 +81,97 @@ async fn parked<F: Future>(marks: &Marks, fut: F) -> F::Output {
     .await
 }
 
-/// Work stopped from outside (`select`, `abort`): it parks forever and is
-/// dropped. The stamp is taken now, so work dropped before its first poll
-/// is still seen to be dropped.
-pub(crate) fn forced(marks: Arc<Marks>) -> impl Future<Output = ()> + Send + 'static {
-    let stamp = DropStamp(Arc::clone(&marks));
-    async move {
-        let _stamp = stamp;
-        parked(&marks, std::future::pending::<()>()).await;
-    }
-}
+/// Work that parks until it is stopped, in every strategy's form, and
+/// counts itself on a shared [`Marks`]. The stamp is taken when the work is
+/// made, so work dropped before its first poll is still seen to be dropped.
+pub(crate) struct Parked(pub(crate) Arc<Marks>);
 
-/// Cooperative work (`channel`, `token`): it parks on `stop` and, once it
-/// completes, returns `None` ("stopped as asked"), dropping its state.
-pub(crate) fn cooperative<S>(
-    marks: Arc<Marks>,
-    stop: S,
-) -> impl Future<Output = Option<()>> + Send + 'static
-where
-    S: Future + Send + 'static,
-{
-    let stamp = DropStamp(Arc::clone(&marks));
-    async move {
-        let _stamp = stamp;
-        parked(&marks, stop).await;
-        None
-    }
-}
+impl Play for Parked {
+    type Output = ();
 
-/// Blocking work (`thread`): checks its flag in a loop that yields the CPU
-/// between checks, and returns `None` once it is set.
-pub(crate) fn blocking(marks: Arc<Marks>) -> impl FnOnce(&StopFlag) -> Option<()> + Send + 'static {
-    let stamp = DropStamp(Arc::clone(&marks));
-    move |flag: &StopFlag| {
-        let _stamp = stamp;
+    /// Stopped from outside (`select`, `abort`): it parks forever and is dropped.
+    fn forced<H: RuntimeHandle>(self, _rt: H) -> impl Future<Output = ()> + Send + 'static {
+        let marks = self.0;
+        let stamp = DropStamp(Arc::clone(&marks));
+        async move {
+            let _stamp = stamp;
+            parked(&marks, std::future::pending::<()>()).await;
+        }
+    }
+
+    /// Cooperative (`channel`, `token`, `scope`): it parks on `stop` and,
+    /// once it completes, returns `None` ("stopped as asked"). It spawns no
+    /// child, so `child` is never called.
+    fn until<H, S, K, C>(
+        self,
+        _rt: H,
+        stop: S,
+        _child: Option<K>,
+    ) -> impl Future<Output = Option<()>> + Send + 'static
+    where
+        H: RuntimeHandle,
+        S: Future<Output = ()> + Send + 'static,
+        K: FnOnce() -> C + Send + 'static,
+        C: Future<Output = ()> + Send + 'static,
+    {
+        let marks = self.0;
+        let stamp = DropStamp(Arc::clone(&marks));
+        async move {
+            let _stamp = stamp;
+            parked(&marks, stop).await;
+            None
+        }
+    }
+
+    /// Blocking (`thread`): checks its flag in a loop that yields the CPU
+    /// between checks, and returns `None` once it is set.
+    fn blocking<F, C>(self, is_stopped: F, _child: Option<C>) -> Option<()>
+    where
+        F: Fn() -> bool,
+        C: Fn() -> bool + Send + 'static,
+    {
+        let marks = self.0;
+        let _stamp = DropStamp(Arc::clone(&marks));
         marks.parked.fetch_add(1, Ordering::SeqCst);
-        while !flag.is_stopped() {
+        while !is_stopped() {
             std::thread::yield_now();
         }
         None
+    }
+}
+
+/// Work that is done at once with `7`, in every strategy's form: what
+/// `wrap_overhead` wraps.
+pub(crate) struct Ready;
+
+impl Play for Ready {
+    type Output = u64;
+
+    fn forced<H: RuntimeHandle>(self, _rt: H) -> impl Future<Output = u64> + Send + 'static {
+        std::future::ready(7)
+    }
+
+    fn until<H, S, K, C>(
+        self,
+        _rt: H,
+        _stop: S,
+        _child: Option<K>,
+    ) -> impl Future<Output = Option<u64>> + Send + 'static
+    where
+        H: RuntimeHandle,
+        S: Future<Output = ()> + Send + 'static,
+        K: FnOnce() -> C + Send + 'static,
+        C: Future<Output = ()> + Send + 'static,
+    {
+        std::future::ready(Some(7))
+    }
+
+    fn blocking<F, C>(self, _is_stopped: F, _child: Option<C>) -> Option<u64>
+    where
+        F: Fn() -> bool,
+        C: Fn() -> bool + Send + 'static,
+    {
+        Some(7)
     }
 }
 

@@ -13,8 +13,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cancel_harness::probe::{DROP_PANIC_MESSAGE, Probe};
 use cancel_contract::{Error, Outcome};
+use cancel_harness::probe::{DROP_PANIC_MESSAGE, Probe};
 
 /// Work that parks forever and whose owned state panics when dropped.
 fn panics_in_drop(probe: &Arc<Probe>) -> impl Future<Output = ()> + Send + 'static {

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_executor::Executor;
-use cancel_harness::probe::{DROP_PANIC_MESSAGE, Probe};
 use cancel_contract::{Error, Outcome};
+use cancel_harness::probe::{DROP_PANIC_MESSAGE, Probe};
 use futures_lite::future::{block_on, yield_now};
 
 /// Work that parks forever and whose owned state panics when dropped.

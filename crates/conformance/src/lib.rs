@@ -4,14 +4,19 @@
 //! # Layout
 //!
 //! - [`Case`]: the fifteen cases, invariants I1–I8 and the seven capabilities.
-//! - [`Subject`]: how a strategy on a runtime meets the suite: its declared
-//!   capabilities, and how it runs a [`Work`] with a timeout or starts it.
-//! - [`script`]: work described once, as data, with probes attached; each
-//!   subject turns it into its strategy's idiomatic work.
+//! - [`Subject`]: how a strategy on a runtime meets the suite *and* the
+//!   benches: its declared capabilities, and how it runs any [`Play`] work
+//!   with a timeout, starts it, or starts and stops a group of it.
+//! - [`Play`]: work in the forms the strategies take (a future stopped from
+//!   outside, a future that listens to a stop, blocking code checking a
+//!   flag); [`Work`] is the suite's, the benches have their own.
+//! - [`script`]: work described once, as data, with probes attached.
 //! - `cases`: one plain function per case, generic over any subject and runtime.
 //! - [`subjects`]: one adapter per strategy crate.
-//! - [`matrix`] lists every strategy × runtime for the lab; [`suite_tests!`]
-//!   emits one named `#[test]` per case × strategy × runtime for `cargo test`.
+//! - [`visit`] turns a [`StrategyKind`] × [`RuntimeKind`] chosen at run time
+//!   into a call generic over its subject and runtime (an exhaustive `match`
+//!   made from the registry); [`matrix`] lists every pair for the lab;
+//!   [`suite_tests!`] emits one named `#[test]` per case × strategy × runtime.
 //!
 //! Every case returns a [`Verdict`]: what was declared, what was observed,
 //! whether they agree, and what was seen. Cases observe with probes (marks set
@@ -21,9 +26,12 @@
 //!
 //! # Adding a strategy
 //!
-//! One adapter file in `src/subjects/`, and one line in [`subjects!`].
+//! A line in the registry (`cancel_harness::strategies!`), one adapter file
+//! in `src/subjects/` and its `mod` line, and the crate in this crate's
+//! `Cargo.toml`. `ARCHITECTURE.md` lists them and a test keeps it true.
 
 mod cases;
+mod play;
 pub mod script;
 
 // The README's code samples are compiled and run as doc tests of this crate.
@@ -37,11 +45,13 @@ use std::sync::mpsc;
 use std::sync::{Once, RwLock, TryLockError};
 use std::time::Duration;
 
-use cancel_harness::probe::DROP_PANIC_MESSAGE;
-use cancel_harness::runtime::{Runtime, RuntimeHandle, RuntimeKind};
 use cancel_contract::{CancelHandle, Capabilities, Capability, Error, Outcome, panic_message};
+use cancel_harness::probe::DROP_PANIC_MESSAGE;
+use cancel_harness::runtime::{Runtime, RuntimeHandle};
 use serde::Serialize;
 
+pub use cancel_harness::{RuntimeKind, StrategyKind};
+pub use play::Play;
 pub use script::{Script, Step, Work};
 
 /// One conformance case: an invariant every subject must hold, or a
@@ -143,14 +153,21 @@ pub struct Verdict {
     pub detail: String,
 }
 
-/// A strategy on one runtime, as the suite drives it.
+/// A strategy on one runtime: the one adapter the suite, the benches and the
+/// lab all drive it through.
 ///
 /// Implemented once per strategy crate and runtime in [`subjects`]; the
-/// implementation only translates: it calls the strategy crate's own
-/// functions with the work built from a [`Work`].
+/// implementation only translates: it hands the work the stop its strategy
+/// has and calls the strategy crate's own function. Every method is generic
+/// over the work, so the benches' work is compiled straight into the
+/// strategy's call and the timed interval holds nothing else.
 pub trait Subject<R: Runtime>: 'static {
-    /// The strategy's name in reports.
-    const STRATEGY: &'static str;
+    /// Which strategy this is.
+    const KIND: StrategyKind;
+
+    /// The name in verdicts: the registry's, unless a stand-in strategy of
+    /// a test (one the registry does not list) says otherwise.
+    const NAME: &'static str = Self::KIND.name();
 
     /// Why this strategy cannot exist on this runtime, if it cannot.
     const UNSUPPORTED: Option<&'static str> = None;
@@ -166,22 +183,79 @@ pub trait Subject<R: Runtime>: 'static {
 
     /// Whether the work runs as blocking code on a thread of its own rather
     /// than as a task: runtimes treat the two differently when they shut
-    /// down (the reliability tests' `shutdown.rs` holds each to its docs).
+    /// down (the reliability tests' `shutdown.rs` holds each to its docs),
+    /// each task costs a thread (the benches cap its fanout), and the stop
+    /// reaches it through a flag it checks, not a wake-up (its floor).
     const ON_BLOCKING_THREADS: bool = false;
 
-    /// The handle `start` returns.
-    type Handle: CancelHandle<Output = u64>;
+    /// Whether [`Group`](Subject::Group) is one signal that stops every task
+    /// of a group at once (a parent token, a shared channel or flag), or,
+    /// for strategies that have none, a loop of one stop per handle.
+    const GROUP_SIGNAL: bool;
+
+    /// The handle `start` returns for work with output `T`.
+    type Handle<T: Send + 'static>: CancelHandle<Output = T>;
+
+    /// What stops a group of tasks: see [`GROUP_SIGNAL`](Subject::GROUP_SIGNAL).
+    type Group: Send + Sync + 'static;
 
     /// Runs `work` with a timeout, the strategy's way.
-    fn run_with_timeout(
+    fn run_with_timeout<W: Play>(
         rt: &R::Handle,
         timeout: Duration,
-        work: Work,
-    ) -> impl Future<Output = Result<Outcome<u64>, Error>>;
+        work: W,
+    ) -> impl Future<Output = Result<Outcome<W::Output>, Error>>;
 
     /// Starts `work` in the background, the strategy's way. Called from
     /// inside [`Runtime::block_on`].
-    fn start(rt: &R::Handle, work: Work) -> Self::Handle;
+    fn start<W: Play>(rt: &R::Handle, work: W) -> Self::Handle<W::Output>;
+
+    /// A fresh group signal.
+    fn group() -> Self::Group;
+
+    /// Starts `work` like [`start`](Subject::start), stopped with `group`.
+    fn start_in<W: Play>(rt: &R::Handle, group: &Self::Group, work: W) -> Self::Handle<W::Output>;
+
+    /// Stops every task of `group`: its one signal, or one `request_stop`
+    /// per handle where the strategy has no signal that reaches a group.
+    fn stop_group<T: Send + 'static>(group: &Self::Group, handles: &[Self::Handle<T>]);
+
+    /// The "am I stopped?" check cooperative work makes, read from `group`'s
+    /// signal (a token's `is_cancelled`, a flag, a channel's state), or
+    /// `None` for strategies whose work checks nothing (it is stopped from
+    /// outside). The benches time it in a hot loop (`checkpoint_cost`).
+    fn checkpoint(group: &Self::Group) -> Option<bool>;
+}
+
+/// What a strategy on a runtime is, as the lab and the benches need to know
+/// it without its types: its adapter's constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// The declared capabilities.
+    pub capabilities: Capabilities,
+    /// [`Subject::ON_BLOCKING_THREADS`].
+    pub on_blocking_threads: bool,
+    /// [`Subject::GROUP_SIGNAL`].
+    pub group_signal: bool,
+    /// Whether its work checks a signal ([`Subject::checkpoint`] is `Some`).
+    pub checks: bool,
+}
+
+/// The [`Facts`] of `strategy` on `runtime`.
+pub fn facts(strategy: StrategyKind, runtime: RuntimeKind) -> Facts {
+    struct Get;
+    impl Visit for Get {
+        type Output = Facts;
+        fn visit<S: Subject<R>, R: Runtime>(self) -> Facts {
+            Facts {
+                capabilities: S::CAPABILITIES,
+                on_blocking_threads: S::ON_BLOCKING_THREADS,
+                group_signal: S::GROUP_SIGNAL,
+                checks: S::checkpoint(&S::group()).is_some(),
+            }
+        }
+    }
+    visit(strategy, runtime, Get)
 }
 
 /// How long one case may run before it is reported as hung.
@@ -196,7 +270,7 @@ static EXCLUSIVE: RwLock<()> = RwLock::new(());
 pub fn run_case<S: Subject<R>, R: Runtime>(case: Case) -> Verdict {
     quiet_scripted_panics();
     let mut verdict = Verdict {
-        strategy: S::STRATEGY,
+        strategy: S::NAME,
         runtime: R::KIND.name(),
         case: case.name(),
         declared: None,
@@ -313,8 +387,8 @@ fn quiet_scripted_panics() {
 /// One strategy on one runtime, as the lab iterates them.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
-    /// The strategy's name.
-    pub strategy: &'static str,
+    /// The strategy.
+    pub strategy: StrategyKind,
     /// The runtime.
     pub runtime: RuntimeKind,
     /// Runs one case.
@@ -330,108 +404,141 @@ pub fn set_leak_cycles(cycles: usize) {
     cases::set_leak_cycles(cycles);
 }
 
-/// The strategies, in report order.
-pub fn strategies() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = matrix().iter().map(|e| e.strategy).collect();
-    names.dedup();
-    names
+/// Something to do with one strategy on one runtime, chosen at run time:
+/// [`visit`] calls [`visit`](Visit::visit) with the matching subject and
+/// runtime types.
+pub trait Visit {
+    /// What the visit returns.
+    type Output;
+
+    /// Does the work for subject `S` on runtime `R`.
+    fn visit<S: Subject<R>, R: Runtime>(self) -> Self::Output;
 }
 
-/// Every strategy × runtime the suite knows, in report order.
-pub fn matrix() -> Vec<Entry> {
-    macro_rules! entries {
-        ($($strategy:ident: $subject:ty),* $(,)?) => {
-            vec![$(
-                entry::<$subject, cancel_harness::runtime::TokioCurrentThread>(),
-                entry::<$subject, cancel_harness::runtime::TokioMultiThread>(),
-                entry::<$subject, cancel_harness::runtime::AsyncStd>(),
-                entry::<$subject, cancel_harness::runtime::Smol>(),
-            )*]
-        };
-    }
-    subjects!(entries)
+/// Calls `visitor` with the subject of `strategy` and the runtime
+/// `runtime`. The `match` is made from the registry and is exhaustive: a
+/// strategy or runtime without its adapter does not compile.
+pub fn visit<V: Visit>(strategy: StrategyKind, runtime: RuntimeKind, visitor: V) -> V::Output {
+    cancel_harness::strategies!(visit_strategy, visitor strategy runtime)
 }
 
-fn entry<S: Subject<R>, R: Runtime>() -> Entry {
-    Entry {
-        strategy: S::STRATEGY,
-        runtime: R::KIND,
-        run: run_case::<S, R>,
-    }
-}
-
-/// Calls `$callback!` with the list of strategies: `name: AdapterType, …`,
-/// after any further arguments given and a `;` (`subjects!(matrix_tests, f)`
-/// calls `matrix_tests! { f; select: …, … }`).
-///
-/// This is the one place where the strategies are listed.
-#[macro_export]
-macro_rules! subjects {
-    ($callback:ident $(, $($args:tt)+)?) => {
-        $callback! {
-            $($($args)+ ;)?
-            select: $crate::subjects::Select,
-            channel: $crate::subjects::Channel,
-            token: $crate::subjects::Token,
-            abort: $crate::subjects::Abort,
-            thread: $crate::subjects::Thread,
-            scope: $crate::subjects::Scope,
+macro_rules! visit_strategy {
+    ($v:ident $s:ident $r:ident; $($variant:ident $name:ident $doc:literal),* $(,)?) => {
+        match $s {
+            $(StrategyKind::$variant => cancel_harness::runtimes!(visit_runtime, $v $r $variant),)*
         }
     };
+}
+use visit_strategy;
+
+macro_rules! visit_runtime {
+    ($v:ident $r:ident $strategy:ident; $($variant:ident $module:ident),* $(,)?) => {
+        match $r {
+            $(RuntimeKind::$variant => {
+                $v.visit::<subjects::$strategy, cancel_harness::runtime::$variant>()
+            })*
+        }
+    };
+}
+use visit_runtime;
+
+/// Every strategy × runtime, in report order: strategies as
+/// [`StrategyKind::ALL`] lists them, each on every runtime.
+pub fn matrix() -> Vec<Entry> {
+    struct RunFn;
+    impl Visit for RunFn {
+        type Output = fn(Case) -> Verdict;
+        fn visit<S: Subject<R>, R: Runtime>(self) -> Self::Output {
+            run_case::<S, R>
+        }
+    }
+    StrategyKind::ALL
+        .iter()
+        .flat_map(|&strategy| {
+            RuntimeKind::ALL.into_iter().map(move |runtime| Entry {
+                strategy,
+                runtime,
+                run: visit(strategy, runtime, RunFn),
+            })
+        })
+        .collect()
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use cancel_harness;
 }
 
 /// Emits one `#[test]` per case × strategy × runtime, named
 /// `<strategy>::<runtime>::<case>`, each failing with the verdict's detail.
+/// Strategies and runtimes come from the registry.
 ///
 /// ```
-/// use cancel_conformance::{subjects, suite_tests};
-///
 /// // In a test crate: one `#[test]` per case × strategy × runtime.
-/// subjects!(suite_tests);
+/// cancel_conformance::suite_tests!();
 /// # fn main() {
 /// #     assert_eq!(select::tokio_current_thread::EMITTED, cancel_conformance::Case::ALL.len());
 /// # }
 /// ```
 #[macro_export]
 macro_rules! suite_tests {
-    ($($strategy:ident: $subject:ty),* $(,)?) => {
+    () => {
+        $crate::__private::cancel_harness::strategies!([$crate::__suite_strategies]);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __suite_strategies {
+    ($($variant:ident $name:ident $doc:literal),* $(,)?) => {
         $(
-            #[doc = concat!("The conformance tests of `", stringify!($strategy), "`.")]
-            pub mod $strategy {
-                $crate::suite_tests!(@runtime $subject, tokio_current_thread, TokioCurrentThread);
-                $crate::suite_tests!(@runtime $subject, tokio_multi_thread, TokioMultiThread);
-                $crate::suite_tests!(@runtime $subject, async_std, AsyncStd);
-                $crate::suite_tests!(@runtime $subject, smol, Smol);
+            #[doc = concat!("The conformance tests of `", stringify!($name), "`: ", $doc, ".")]
+            pub mod $name {
+                $crate::__private::cancel_harness::runtimes!([$crate::__suite_runtimes], $variant);
             }
         )*
     };
-    (@runtime $subject:ty, $module:ident, $runtime:ident) => {
-        #[doc = concat!("On ", stringify!($module), ".")]
-        pub mod $module {
-            $crate::suite_tests!(@cases $subject, $runtime,
-                i1_completed_wins,
-                i2_never_early,
-                i3_bounded_lateness,
-                i4_stopped_before_return,
-                i5_idempotent,
-                i6_no_leaks,
-                i7_panics_surface,
-                i8_edge_durations,
-                async_cleanup,
-                stops_children,
-                stops_cpu_bound,
-                stops_blocking,
-                cancel_on_handle_drop,
-                needs_cooperation,
-                drop_runs_on_force,
-            );
-        }
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __suite_runtimes {
+    ($strategy:ident; $($variant:ident $module:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("On ", stringify!($module), ".")]
+            pub mod $module {
+                $crate::__suite_cases!($crate::subjects::$strategy, $variant,
+                    i1_completed_wins,
+                    i2_never_early,
+                    i3_bounded_lateness,
+                    i4_stopped_before_return,
+                    i5_idempotent,
+                    i6_no_leaks,
+                    i7_panics_surface,
+                    i8_edge_durations,
+                    async_cleanup,
+                    stops_children,
+                    stops_cpu_bound,
+                    stops_blocking,
+                    cancel_on_handle_drop,
+                    needs_cooperation,
+                    drop_runs_on_force,
+                );
+            }
+        )*
     };
-    (@cases $subject:ty, $runtime:ident, $($case:ident),* $(,)?) => {
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __suite_cases {
+    ($subject:ty, $runtime:ident, $($case:ident),* $(,)?) => {
         $(
             #[test]
             fn $case() {
-                $crate::check::<$subject, $crate::__runtime::$runtime>(stringify!($case));
+                $crate::check::<$subject, $crate::__private::cancel_harness::runtime::$runtime>(
+                    stringify!($case),
+                );
             }
         )*
         /// How many cases this module emitted, so a test can compare with [`Case::ALL`].
@@ -443,50 +550,68 @@ macro_rules! suite_tests {
 /// Emits, for every strategy, a module with one `#[test]` per runtime that
 /// calls `$check::<Subject, Runtime>()`, a generic function of the test
 /// crate. Attributes after the function's name go on every test (`#[ignore]`
-/// for long modes). Used through [`subjects!`], so a new strategy is tested
-/// without touching the test files:
+/// for long modes). Strategies and runtimes come from the registry, so a new
+/// strategy is tested without touching the test files:
 ///
 /// ```
-/// use cancel_conformance::{Subject, matrix_tests, subjects};
+/// use cancel_conformance::{Subject, StrategyKind};
 /// use cancel_harness::runtime::Runtime;
 ///
 /// fn named<S: Subject<R>, R: Runtime>() {
-///     assert!(!S::STRATEGY.is_empty());
+///     assert!(StrategyKind::ALL.contains(&S::KIND));
 /// }
 ///
 /// // `select::tokio_current_thread`, `select::smol`, … each call `named`.
-/// subjects!(matrix_tests, named, #[ignore]);
+/// cancel_conformance::matrix_tests!(named, #[ignore]);
 /// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! matrix_tests {
-    // One strategy at a time, so the attributes can be repeated in each.
-    (@each $check:ident, [$($attr:tt)*]; $strategy:ident: $subject:ty $(, $($rest:tt)*)?) => {
-        #[doc = concat!("`", stringify!($check), "` for `", stringify!($strategy), "` on every runtime.")]
-        mod $strategy {
-            $crate::matrix_tests!(@runtime $check, $subject, tokio_current_thread, TokioCurrentThread, [$($attr)*]);
-            $crate::matrix_tests!(@runtime $check, $subject, tokio_multi_thread, TokioMultiThread, [$($attr)*]);
-            $crate::matrix_tests!(@runtime $check, $subject, async_std, AsyncStd, [$($attr)*]);
-            $crate::matrix_tests!(@runtime $check, $subject, smol, Smol, [$($attr)*]);
-        }
-        $crate::matrix_tests!(@each $check, [$($attr)*]; $($($rest)*)?);
-    };
-    (@each $check:ident, [$($attr:tt)*];) => {};
-    (@runtime $check:ident, $subject:ty, $module:ident, $runtime:ident, [$($attr:tt)*]) => {
-        #[test]
-        $($attr)*
-        fn $module() {
-            super::$check::<$subject, $crate::__runtime::$runtime>();
-        }
-    };
-    ($check:ident $(, #[$attr:meta])* ; $($list:tt)*) => {
-        $crate::matrix_tests!(@each $check, [$(#[$attr])*]; $($list)*);
+    ($check:ident $(, #[$attr:meta])* $(,)?) => {
+        $crate::__private::cancel_harness::strategies!(
+            [$crate::__matrix_strategies], $check [$(#[$attr])*]
+        );
     };
 }
 
 #[doc(hidden)]
-pub mod __runtime {
-    pub use cancel_harness::runtime::{AsyncStd, Smol, TokioCurrentThread, TokioMultiThread};
+#[macro_export]
+macro_rules! __matrix_strategies {
+    ($check:ident $attrs:tt; $($variant:ident $name:ident $doc:literal),* $(,)?) => {
+        $(
+            #[doc = concat!("`", stringify!($check), "` for `", stringify!($name), "` on every runtime.")]
+            mod $name {
+                $crate::__private::cancel_harness::runtimes!(
+                    [$crate::__matrix_runtimes], $check $variant $attrs
+                );
+            }
+        )*
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __matrix_runtimes {
+    ($check:ident $strategy:ident $attrs:tt; $($variant:ident $module:ident),* $(,)?) => {
+        $(
+            $crate::__matrix_test!($attrs $check $strategy $variant $module);
+        )*
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __matrix_test {
+    ([$($attr:tt)*] $check:ident $strategy:ident $variant:ident $module:ident) => {
+        #[test]
+        $($attr)*
+        fn $module() {
+            super::$check::<
+                $crate::subjects::$strategy,
+                $crate::__private::cancel_harness::runtime::$variant,
+            >();
+        }
+    };
 }
 
 /// Runs the case whose test name is `test_name` (a report name in lower

@@ -134,8 +134,8 @@ impl Work {
 /// Dropping the returned future is how those strategies stop the work: it
 /// drops the work's guard (marking `dropped`) and nothing of it runs after.
 pub async fn perform<H: RuntimeHandle>(rt: H, work: Work) -> u64 {
-    let never = || None::<std::future::Pending<()>>;
-    match play(rt, work, never(), never()).await {
+    let no_child = None::<fn() -> std::future::Pending<()>>;
+    match play(rt, work, None::<std::future::Pending<()>>, no_child).await {
         Some(v) => v,
         // Without a stop signal `play` can only end by finishing its steps.
         None => unreachable!("work without a stop signal cannot be stopped from inside"),
@@ -145,31 +145,34 @@ pub async fn perform<H: RuntimeHandle>(rt: H, work: Work) -> u64 {
 /// Plays `work`, selecting on `stop` at every step that waits when the script
 /// is cooperative; on a stop it awaits its cleanup and returns `None`.
 ///
-/// `child_stop` is what the work hands to a child it spawns, if the strategy
-/// can hand anything on: the child ends when it completes.
+/// `child_stop` makes what the work hands to a child it spawns, if the
+/// strategy can hand anything on (called only then): the child ends when it
+/// completes.
 ///
 /// # Cancel safety
 ///
 /// Dropping the returned future drops the work where it stands, cleanup
 /// unfinished, as with [`perform`].
-pub async fn perform_until<H, S, C>(
+pub async fn perform_until<H, S, K, C>(
     rt: H,
     work: Work,
     stop: S,
-    child_stop: Option<C>,
+    child_stop: Option<K>,
 ) -> Option<u64>
 where
     H: RuntimeHandle,
     S: Future<Output = ()>,
+    K: FnOnce() -> C,
     C: Future<Output = ()> + Send + 'static,
 {
     play(rt, work, Some(stop), child_stop).await
 }
 
-async fn play<H, S, C>(rt: H, work: Work, stop: Option<S>, child_stop: Option<C>) -> Option<u64>
+async fn play<H, S, K, C>(rt: H, work: Work, stop: Option<S>, child_stop: Option<K>) -> Option<u64>
 where
     H: RuntimeHandle,
     S: Future<Output = ()>,
+    K: FnOnce() -> C,
     C: Future<Output = ()> + Send + 'static,
 {
     let Work {
@@ -200,7 +203,8 @@ where
                     or_stop(blocking, stop.as_mut()).await.is_none()
                 }
                 Step::SpawnChild => {
-                    rt.spawn_detached(linger(rt.clone(), Arc::clone(&child), child_stop.take()));
+                    let stop = child_stop.take().map(|make| make());
+                    rt.spawn_detached(linger(rt.clone(), Arc::clone(&child), stop));
                     false
                 }
                 Step::Panic => std::panic::panic_any(WORK_PANIC_MESSAGE),

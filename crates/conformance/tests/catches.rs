@@ -9,17 +9,17 @@
 
 use std::time::Duration;
 
-use cancel_conformance::{Case, Subject, Work, run_case, script::perform};
-use cancel_harness::runtime::{Runtime, TokioCurrentThread};
+use cancel_conformance::{Case, Play, StrategyKind, Subject, run_case};
 use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Capability, Error, Outcome};
+use cancel_harness::runtime::{Runtime, TokioCurrentThread};
 use tokio::task::JoinHandle;
 
 struct Naive;
 
-struct NaiveHandle(JoinHandle<u64>);
+struct NaiveHandle<T>(JoinHandle<T>);
 
-impl CancelHandle for NaiveHandle {
-    type Output = u64;
+impl<T: Send + 'static> CancelHandle for NaiveHandle<T> {
+    type Output = T;
 
     fn request_stop(&self) {
         self.0.abort();
@@ -29,14 +29,14 @@ impl CancelHandle for NaiveHandle {
         self.0.is_finished()
     }
 
-    async fn cancel(self) -> Result<Cancellation<u64>, Error> {
+    async fn cancel(self) -> Result<Cancellation<T>, Error> {
         // The bug: `abort()` only asks; the output of a finished task is lost
         // and a running task may not have been dropped yet.
         self.0.abort();
         Ok(Cancellation::Stopped)
     }
 
-    async fn join(self) -> Result<Cancellation<u64>, Error> {
+    async fn join(self) -> Result<Cancellation<T>, Error> {
         match self.0.await {
             Ok(v) => Ok(Cancellation::Finished(v)),
             Err(e) if e.is_panic() => Err(Error::WorkPanicked(cancel_contract::panic_message(
@@ -47,8 +47,32 @@ impl CancelHandle for NaiveHandle {
     }
 }
 
+/// The group items of a stand-in with no group signal.
+macro_rules! no_group {
+    () => {
+        const GROUP_SIGNAL: bool = false;
+        type Group = ();
+        fn group() {}
+        fn start_in<W: Play>(
+            rt: &<TokioCurrentThread as Runtime>::Handle,
+            _group: &(),
+            work: W,
+        ) -> NaiveHandle<W::Output> {
+            Self::start(rt, work)
+        }
+        fn stop_group<T: Send + 'static>(_group: &(), handles: &[NaiveHandle<T>]) {
+            handles.iter().for_each(CancelHandle::request_stop);
+        }
+        fn checkpoint(_group: &()) -> Option<bool> {
+            None
+        }
+    };
+}
+
 impl Subject<TokioCurrentThread> for Naive {
-    const STRATEGY: &'static str = "naive";
+    // A stand-in: the registry does not list it.
+    const KIND: StrategyKind = StrategyKind::Abort;
+    const NAME: &'static str = "naive";
     // Claims an async cleanup it cannot do.
     const CAPABILITIES: Capabilities = Capabilities {
         async_cleanup: Cap::Yes,
@@ -59,22 +83,26 @@ impl Subject<TokioCurrentThread> for Naive {
         needs_cooperation: Cap::No,
         drop_runs_on_force: Cap::Yes,
     };
-    type Handle = NaiveHandle;
+    type Handle<T: Send + 'static> = NaiveHandle<T>;
+    no_group!();
 
-    async fn run_with_timeout(
+    async fn run_with_timeout<W: Play>(
         rt: &<TokioCurrentThread as Runtime>::Handle,
         timeout: Duration,
-        work: Work,
-    ) -> Result<Outcome<u64>, Error> {
-        let task = tokio::spawn(perform(rt.clone(), work));
+        work: W,
+    ) -> Result<Outcome<W::Output>, Error> {
+        let task = tokio::spawn(work.forced(rt.clone()));
         tokio::time::sleep(timeout).await;
         // The bug again: report before the task has stopped.
         task.abort();
         Ok(Outcome::TimedOut)
     }
 
-    fn start(rt: &<TokioCurrentThread as Runtime>::Handle, work: Work) -> NaiveHandle {
-        NaiveHandle(tokio::spawn(perform(rt.clone(), work)))
+    fn start<W: Play>(
+        rt: &<TokioCurrentThread as Runtime>::Handle,
+        work: W,
+    ) -> NaiveHandle<W::Output> {
+        NaiveHandle(tokio::spawn(work.forced(rt.clone())))
     }
 }
 
@@ -121,21 +149,27 @@ fn a_true_capability_claim_passes() {
 struct Hasty;
 
 impl Subject<TokioCurrentThread> for Hasty {
-    const STRATEGY: &'static str = "hasty";
+    // A stand-in: the registry does not list it.
+    const KIND: StrategyKind = StrategyKind::Abort;
+    const NAME: &'static str = "hasty";
     const CAPABILITIES: Capabilities = <Naive as Subject<TokioCurrentThread>>::CAPABILITIES;
-    type Handle = NaiveHandle;
+    type Handle<T: Send + 'static> = NaiveHandle<T>;
+    no_group!();
 
-    async fn run_with_timeout(
+    async fn run_with_timeout<W: Play>(
         _rt: &<TokioCurrentThread as Runtime>::Handle,
         _timeout: Duration,
-        work: Work,
-    ) -> Result<Outcome<u64>, Error> {
+        work: W,
+    ) -> Result<Outcome<W::Output>, Error> {
         // The bug: no deadline is waited for, and the work is never polled.
         drop(work);
         Ok(Outcome::TimedOut)
     }
 
-    fn start(rt: &<TokioCurrentThread as Runtime>::Handle, work: Work) -> NaiveHandle {
+    fn start<W: Play>(
+        rt: &<TokioCurrentThread as Runtime>::Handle,
+        work: W,
+    ) -> NaiveHandle<W::Output> {
         <Naive as Subject<TokioCurrentThread>>::start(rt, work)
     }
 }

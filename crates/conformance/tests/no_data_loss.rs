@@ -28,10 +28,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use cancel_conformance::{Script, Step, Subject, Work, matrix_tests, subjects};
+use cancel_conformance::{Script, Step, Subject, Work, matrix_tests};
+use cancel_contract::{CancelHandle, Cancellation, Outcome};
 use cancel_harness::probe::Probe;
 use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle, TokioCurrentThread, TokioHandle};
-use cancel_contract::{CancelHandle, Cancellation, Outcome};
 use common::{SplitMix, bounded, env_count};
 
 /// Items the producer offers.
@@ -238,18 +238,18 @@ fn exactly_once<S: Subject<R>, R: Runtime>() {
     match ledger.check() {
         Ok(summary) => {
             // Shown with `--nocapture`.
-            println!("{} on {}: {summary}", S::STRATEGY, R::KIND);
+            println!("{} on {}: {summary}", S::NAME, R::KIND);
             // Every kind of cut must have happened, or the test proved little.
             assert!(
                 ledger.finished > 0 && ledger.stopped > 0,
                 "seed {seed:#x}: the cuts never both finished and stopped work: {summary}"
             );
         }
-        Err(problems) => panic!("{} on {}, seed {seed:#x}: {problems}", S::STRATEGY, R::KIND),
+        Err(problems) => panic!("{} on {}, seed {seed:#x}: {problems}", S::NAME, R::KIND),
     }
 }
 
-subjects!(matrix_tests, exactly_once);
+matrix_tests!(exactly_once);
 
 /// The ledger can fail: a consumer that takes the item *inside* the future a
 /// timeout drops loses every item it was processing when the timer won.

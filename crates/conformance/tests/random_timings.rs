@@ -36,10 +36,10 @@ mod common;
 
 use std::time::Duration;
 
-use cancel_conformance::{Script, Step, Subject, Work, matrix_tests, subjects};
+use cancel_conformance::{Script, Step, Subject, Work, matrix_tests};
+use cancel_contract::{CancelHandle, Cancellation, Cap, Outcome};
 use cancel_harness::probe::Probe;
 use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle};
-use cancel_contract::{CancelHandle, Cancellation, Cap, Outcome};
 use common::{bounded, env_count};
 use futures_lite::future;
 use proptest::prelude::*;
@@ -295,7 +295,7 @@ fn check_case<S: Subject<R>, R: Runtime>(rt: &R, t: &Timing) -> Result<(), Strin
 
 /// The property for subject `S` on runtime `R`: every drawn case holds.
 fn random_timings<S: Subject<R>, R: Runtime>() {
-    let what = format!("random timings of {} on {}", S::STRATEGY, R::KIND);
+    let what = format!("random timings of {} on {}", S::NAME, R::KIND);
     let outcome = bounded(&what.clone(), LIMIT, move || {
         let rt: R = common::runtime::<S, R>(Clock::Virtual);
         let mut runner = TestRunner::new(config());
@@ -313,4 +313,4 @@ fn random_timings<S: Subject<R>, R: Runtime>() {
     }
 }
 
-subjects!(matrix_tests, random_timings);
+matrix_tests!(random_timings);

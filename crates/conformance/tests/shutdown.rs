@@ -25,10 +25,10 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cancel_conformance::{Script, Step, Subject, Work, matrix_tests, subjects};
+use cancel_conformance::{Script, Step, Subject, Work, matrix_tests};
+use cancel_contract::{CancelHandle, Cancellation, Cap, Error};
 use cancel_harness::probe::Probe;
 use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle, RuntimeKind};
-use cancel_contract::{CancelHandle, Cancellation, Cap, Error};
 use common::bounded;
 
 /// Pieces of work in each group.
@@ -81,7 +81,7 @@ fn wait_for(limit: Duration, cond: impl Fn() -> bool) -> bool {
 }
 
 fn shutdown<S: Subject<R>, R: Runtime>() {
-    let what = format!("{} on {}", S::STRATEGY, R::KIND);
+    let what = format!("{} on {}", S::NAME, R::KIND);
     let fate = at_drop::<S, R>();
     let cleanup = S::CAPABILITIES.async_cleanup == Cap::Yes;
     let report = bounded(&what.clone(), LIMIT, move || {
@@ -137,7 +137,7 @@ fn shutdown<S: Subject<R>, R: Runtime>() {
         // The point of the test: the runtime goes away with all this in flight.
         drop(rt);
         let drop_took = dropped_at.elapsed();
-        let count = |group: &[(Arc<Probe>, S::Handle)], f: &dyn Fn(&Probe) -> bool| {
+        let count = |group: &[(Arc<Probe>, S::Handle<u64>)], f: &dyn Fn(&Probe) -> bool| {
             group.iter().filter(|(p, _)| f(p)).count()
         };
         let alive = |p: &Probe| p.alive() != 0;
@@ -240,7 +240,7 @@ fn shutdown<S: Subject<R>, R: Runtime>() {
     );
 }
 
-subjects!(matrix_tests, shutdown);
+matrix_tests!(shutdown);
 
 /// Work spawned through a runtime handle after its runtime was dropped is
 /// not leaked: it is dropped, or (async-std's global runtime lives on) run

@@ -30,10 +30,10 @@ use std::sync::Arc;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use cancel_conformance::{Script, Step, Subject, Work, matrix_tests, subjects};
+use cancel_conformance::{Script, Step, Subject, Work, matrix_tests};
+use cancel_contract::{CancelHandle as _, Cancellation};
 use cancel_harness::probe::{CountingAlloc, Probe, live_bytes};
 use cancel_harness::runtime::{Clock, Runtime};
-use cancel_contract::{CancelHandle as _, Cancellation};
 use common::{alone, env_count, mib, resident_bytes, show};
 
 // Live heap is read from this counting allocator.
@@ -102,7 +102,7 @@ fn soak<S: Subject<R>, R: Runtime>() {
              | --- | --- | ---: | ---: | ---: | --- | --- | --- |"
         ));
     });
-    let what = format!("{} on {}", S::STRATEGY, R::KIND);
+    let what = format!("{} on {}", S::NAME, R::KIND);
     // Bounded: a cancel that never returns fails the soak instead of hanging
     // it; a millisecond a cycle is ten times the slowest rate seen.
     let limit = Duration::from_secs(600) + Duration::from_millis(n as u64);
@@ -161,7 +161,7 @@ fn soak<S: Subject<R>, R: Runtime>() {
     let heap_after = heap_after.expect("the counting allocator is the global allocator");
     show(&format!(
         "| `{}` | {} | {n} | {:.2} | {rate:.0} | {:.1} → {:.1} | {:.0} → {:.0} ({:+} B) | {} |",
-        S::STRATEGY,
+        S::NAME,
         R::KIND,
         took.as_secs_f64(),
         mib(rss_before),
@@ -200,4 +200,4 @@ fn soak<S: Subject<R>, R: Runtime>() {
     );
 }
 
-subjects!(matrix_tests, soak, #[ignore = "long: run with --release -- --ignored"]);
+matrix_tests!(soak, #[ignore = "long: run with --release -- --ignored"]);

@@ -23,10 +23,10 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cancel_conformance::{Script, Step, Subject, Work, matrix_tests};
+use cancel_conformance::{Script, Step, Subject, Work};
+use cancel_contract::{CancelHandle, Cancellation};
 use cancel_harness::probe::{CountingAlloc, Probe, live_bytes};
 use cancel_harness::runtime::{Clock, Runtime};
-use cancel_contract::{CancelHandle, Cancellation};
 use common::{alone, bounded, env_count, show};
 use futures_lite::future;
 
@@ -58,7 +58,7 @@ struct Count {
 /// Starts `n` pieces of work and cancels them as they come, two cancellers
 /// against one starter.
 async fn storm<S: Subject<R>, R: Runtime>(h: &R::Handle, p: &Arc<Probe>, n: usize) -> Count {
-    let (tx, rx) = async_channel::bounded::<(u64, S::Handle)>(IN_FLIGHT);
+    let (tx, rx) = async_channel::bounded::<(u64, S::Handle<u64>)>(IN_FLIGHT);
     let starter = async move {
         let c = Probe::new();
         for i in 0..n as u64 {
@@ -100,7 +100,7 @@ async fn storm<S: Subject<R>, R: Runtime>(h: &R::Handle, p: &Arc<Probe>, n: usiz
 /// A storm of `n` tasks for subject `S` on runtime `R`, checked.
 fn checked_storm<S: Subject<R>, R: Runtime>(n: usize, print_row: bool) {
     let _alone = alone();
-    let what = format!("storm of {n} on {} × {}", S::STRATEGY, R::KIND);
+    let what = format!("storm of {n} on {} × {}", S::NAME, R::KIND);
     let (count, alive, tasks, grew, took) = bounded(&what.clone(), LIMIT, move || {
         let rt: R = common::runtime::<S, R>(Clock::Real);
         let h = rt.handle();
@@ -121,7 +121,7 @@ fn checked_storm<S: Subject<R>, R: Runtime>(n: usize, print_row: bool) {
     if print_row {
         show(&format!(
             "| `{}` | {} | {n} | {:.2} | {} | {} | {} | {grew:+} B | {} |",
-            S::STRATEGY,
+            S::NAME,
             R::KIND,
             took.as_secs_f64(),
             count.stopped,
@@ -171,14 +171,13 @@ fn full_storm<S: Subject<R>, R: Runtime>() {
 /// The storms `cargo test` runs.
 mod ci {
     use super::*;
-    cancel_conformance::subjects!(matrix_tests, ci_storm);
+    cancel_conformance::matrix_tests!(ci_storm);
 }
 
 /// The full storms, by hand with `--release -- --ignored`.
 mod full {
     use super::*;
-    cancel_conformance::subjects!(
-        matrix_tests,
+    cancel_conformance::matrix_tests!(
         full_storm,
         #[ignore = "long: run with --release -- --ignored"]
     );

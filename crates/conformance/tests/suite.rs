@@ -1,14 +1,14 @@
 //! Every conformance case × strategy × runtime as its own `#[test]`, named
 //! `<strategy>::<runtime>::<case>`.
 
-use cancel_conformance::{Case, subjects, suite_tests};
+use cancel_conformance::{Case, suite_tests};
 use cancel_harness::probe::CountingAlloc;
 
 // Lets I6 check that memory is back where it was after its cycles.
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
-subjects!(suite_tests);
+suite_tests!();
 
 #[test]
 fn the_macro_emits_every_case() {

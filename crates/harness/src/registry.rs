@@ -19,7 +19,8 @@
 use std::fmt;
 
 /// Calls `$callback!` with every strategy, in report order, as
-/// `Variant name "what it is"`, after any further arguments given and a `;`.
+/// `Variant name "what it is"`, after any further arguments given and a `;`
+/// (`strategies!(cb, x)` calls `cb! { x; Select select "…", … }`).
 ///
 /// This is the one list of strategies. The variant names the adapter type
 /// in `cancel_conformance::subjects` and the [`StrategyKind`] variant; the
@@ -28,7 +29,12 @@ use std::fmt;
 #[macro_export]
 macro_rules! strategies {
     ($callback:ident $(, $($args:tt)+)?) => {
-        $callback! {
+        $crate::strategies! { [$callback] $(, $($args)+)? }
+    };
+    // The callback as a path in brackets: `[$crate::inner]`, for macros that
+    // call back into their own crate.
+    ([$($callback:tt)+] $(, $($args:tt)+)?) => {
+        $($callback)+! {
             $($($args)+ ;)?
             Select select "drop-on-select: the work is a future the timeout drops (`cancel-select`)",
             Channel channel "a stop message over a channel (`cancel-channel`)",
@@ -49,7 +55,11 @@ macro_rules! strategies {
 #[macro_export]
 macro_rules! runtimes {
     ($callback:ident $(, $($args:tt)+)?) => {
-        $callback! {
+        $crate::runtimes! { [$callback] $(, $($args)+)? }
+    };
+    // The callback as a path in brackets, as for `strategies!`.
+    ([$($callback:tt)+] $(, $($args:tt)+)?) => {
+        $($callback)+! {
             $($($args)+ ;)?
             TokioCurrentThread tokio_current_thread,
             TokioMultiThread tokio_multi_thread,

@@ -28,8 +28,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use cancel_conformance::{Case, Entry, Verdict};
-use cancel_harness::runtime::RuntimeKind;
+use cancel_conformance::{Case, Entry, RuntimeKind, StrategyKind, Verdict};
 use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -125,9 +124,9 @@ fn parse_samples(text: &str) -> Result<u64, String> {
 }
 
 fn cli() -> Cli {
-    // The valid values come from the suite itself, so clap's error for a bad
+    // The valid values come from the registry, so clap's error for a bad
     // one lists exactly what exists.
-    let strategies = cancel_conformance::strategies();
+    let strategies = StrategyKind::ALL.iter().map(|s| s.name());
     let runtimes = RuntimeKind::ALL.map(RuntimeKind::name);
     let cases = Case::ALL.map(Case::name);
     let command = Cli::command()
@@ -173,7 +172,9 @@ fn main() -> ExitCode {
 
     let entries: Vec<Entry> = cancel_conformance::matrix()
         .into_iter()
-        .filter(|e| selected(&cli.strategy, e.strategy) && selected(&cli.runtime, e.runtime.name()))
+        .filter(|e| {
+            selected(&cli.strategy, e.strategy.name()) && selected(&cli.runtime, e.runtime.name())
+        })
         .collect();
     let cases: Vec<Case> = Case::ALL
         .into_iter()

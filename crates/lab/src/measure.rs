@@ -138,7 +138,7 @@ pub(crate) fn run(targets: &[Target], plan: Plan, progress: &ProgressBar) -> Mea
 const SMALL_FANOUT_RUNS: usize = 5;
 
 fn fanout(m: &mut dyn Measure, target: Target, max: usize) -> Vec<FanoutRow> {
-    fanout_sizes(target.strategy)
+    fanout_sizes(target)
         .into_iter()
         .filter(|&n| n <= max)
         .map(|n| {

@@ -130,8 +130,8 @@ impl Report {
             if !runtimes.contains(&e.runtime.name()) {
                 runtimes.push(e.runtime.name());
             }
-            if !strategies.contains(&e.strategy) {
-                strategies.push(e.strategy);
+            if !strategies.contains(&e.strategy.name()) {
+                strategies.push(e.strategy.name());
             }
         }
         Report {
@@ -144,7 +144,7 @@ impl Report {
                 .iter()
                 .map(|r| {
                     latency_row(
-                        r.target.strategy,
+                        r.target.strategy.name(),
                         r.target.runtime.name().to_owned(),
                         r.metric,
                         &r.stats,
@@ -169,7 +169,7 @@ impl Report {
                 .fanout
                 .iter()
                 .map(|f| Fanout {
-                    strategy: f.target.strategy,
+                    strategy: f.target.strategy.name(),
                     runtime: f.target.runtime.name(),
                     n: f.n,
                     total_ns: nanos(f.total),

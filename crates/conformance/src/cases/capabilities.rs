@@ -1,8 +1,8 @@
 //! The seven capabilities, observed. Each function answers its question by
 //! running work; `run_case` compares the answer with the declaration.
 
-use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle};
 use cancel_contract::{CancelHandle, Cancellation, Capability, Outcome};
+use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle};
 
 use super::{GRACE, LONG, Observation, PATIENCE, ms, probes, work};
 use crate::script::{Script, Step};

@@ -3,9 +3,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use cancel_contract::{CancelHandle, Cancellation, Cap, Error, Outcome};
 use cancel_harness::probe::{DROP_PANIC_MESSAGE, live_bytes};
 use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle};
-use cancel_contract::{CancelHandle, Cancellation, Cap, Error, Outcome};
 
 use super::{Checks, GRACE, LONG, Observation, PATIENCE, ms, probes, work};
 use crate::script::{Script, Step, WORK_PANIC_MESSAGE};

@@ -1,81 +1,49 @@
-//! `cancel-abort` under the suite: the work is the script played as a plain
+//! `cancel-abort` under the suite and the benches: the work is a plain
 //! future, spawned as a task of its own, and stopped from outside by an abort.
 
 use std::time::Duration;
 
-use cancel_harness::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
 use cancel_contract::{Capabilities, Error, Outcome};
+use cancel_harness::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
 
-use crate::Subject;
-use crate::script::{Work, perform};
+use super::no_group_signal;
+use crate::{Play, StrategyKind, Subject};
 
-/// A forced stop (`cancel-abort`).
+/// A forced stop: the runtime's task abort (`cancel-abort`).
 #[derive(Debug)]
 pub struct Abort;
 
-/// Both tokio schedulers use the same module of the strategy crate.
-macro_rules! on_tokio {
-    ($runtime:ty) => {
+/// One impl per runtime: `$module` is the strategy crate's module for it;
+/// on smol every call that spawns takes the executor first.
+macro_rules! abort_on {
+    ($runtime:ty, $module:ident $(, $ex:ident)?) => {
         impl Subject<$runtime> for Abort {
-            const STRATEGY: &'static str = "abort";
-            const CAPABILITIES: Capabilities = cancel_abort::tokio::CAPABILITIES;
-            type Handle = cancel_abort::tokio::AbortHandle<u64>;
+            const KIND: StrategyKind = StrategyKind::Abort;
+            const CAPABILITIES: Capabilities = cancel_abort::$module::CAPABILITIES;
+            type Handle<T: Send + 'static> = cancel_abort::$module::AbortHandle<T>;
+            no_group_signal!($runtime);
 
-            async fn run_with_timeout(
+            async fn run_with_timeout<W: Play>(
                 rt: &<$runtime as Runtime>::Handle,
                 timeout: Duration,
-                work: Work,
-            ) -> Result<Outcome<u64>, Error> {
-                cancel_abort::tokio::run_with_timeout(timeout, perform(rt.clone(), work)).await
+                work: W,
+            ) -> Result<Outcome<W::Output>, Error> {
+                cancel_abort::$module::run_with_timeout(
+                    $(&super::$ex(rt),)?
+                    timeout,
+                    work.forced(rt.clone()),
+                )
+                .await
             }
 
-            fn start(rt: &<$runtime as Runtime>::Handle, work: Work) -> Self::Handle {
-                cancel_abort::tokio::start(perform(rt.clone(), work))
+            fn start<W: Play>(rt: &<$runtime as Runtime>::Handle, work: W) -> Self::Handle<W::Output> {
+                cancel_abort::$module::start($(&super::$ex(rt),)? work.forced(rt.clone()))
             }
         }
     };
 }
 
-on_tokio!(TokioCurrentThread);
-on_tokio!(TokioMultiThread);
-
-impl Subject<AsyncStd> for Abort {
-    const STRATEGY: &'static str = "abort";
-    const CAPABILITIES: Capabilities = cancel_abort::async_std::CAPABILITIES;
-    type Handle = cancel_abort::async_std::AbortHandle<u64>;
-
-    async fn run_with_timeout(
-        rt: &<AsyncStd as Runtime>::Handle,
-        timeout: Duration,
-        work: Work,
-    ) -> Result<Outcome<u64>, Error> {
-        cancel_abort::async_std::run_with_timeout(timeout, perform(rt.clone(), work)).await
-    }
-
-    fn start(rt: &<AsyncStd as Runtime>::Handle, work: Work) -> Self::Handle {
-        cancel_abort::async_std::start(perform(rt.clone(), work))
-    }
-}
-
-impl Subject<Smol> for Abort {
-    const STRATEGY: &'static str = "abort";
-    const CAPABILITIES: Capabilities = cancel_abort::smol::CAPABILITIES;
-    type Handle = cancel_abort::smol::AbortHandle<u64>;
-
-    async fn run_with_timeout(
-        rt: &<Smol as Runtime>::Handle,
-        timeout: Duration,
-        work: Work,
-    ) -> Result<Outcome<u64>, Error> {
-        cancel_abort::smol::run_with_timeout(
-            &super::smol_executor(rt),
-            timeout,
-            perform(rt.clone(), work),
-        )
-        .await
-    }
-
-    fn start(rt: &<Smol as Runtime>::Handle, work: Work) -> Self::Handle {
-        cancel_abort::smol::start(&super::smol_executor(rt), perform(rt.clone(), work))
-    }
-}
+abort_on!(TokioCurrentThread, tokio);
+abort_on!(TokioMultiThread, tokio);
+abort_on!(AsyncStd, async_std);
+abort_on!(Smol, smol, smol_executor);

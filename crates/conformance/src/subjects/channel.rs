@@ -1,118 +1,167 @@
-//! `cancel-channel` under the suite: the work is the script played against
-//! its stop receiver; a child it spawns gets a clone of that receiver where
-//! the channel allows one.
+//! `cancel-channel` under the suite and the benches: the work listens to its
+//! stop receiver; a child it spawns gets a clone of that receiver where the
+//! channel allows one.
 
 use std::time::Duration;
 
-use cancel_harness::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
 use cancel_contract::{Capabilities, Error, Outcome};
+use cancel_harness::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
 
-use crate::Subject;
-use crate::script::{Work, perform_until};
+use crate::{Play, StrategyKind, Subject};
 
 /// A stop message over a channel (`cancel-channel`).
 #[derive(Debug)]
 pub struct Channel;
 
 /// Never completes: what a child gets when there is nothing to hand on.
-type Nothing = std::future::Pending<()>;
+type Nothing = fn() -> std::future::Pending<()>;
 
-macro_rules! on_tokio {
+/// tokio: a `oneshot` for `run_with_timeout`, a `watch` for `start`.
+macro_rules! channel_on_tokio {
     ($runtime:ty) => {
         impl Subject<$runtime> for Channel {
-            const STRATEGY: &'static str = "channel";
+            const KIND: StrategyKind = StrategyKind::Channel;
             const CAPABILITIES: Capabilities = cancel_channel::tokio::CAPABILITIES;
-            type Handle = cancel_channel::tokio::ChannelHandle<u64>;
+            const GROUP_SIGNAL: bool = true;
+            type Handle<T: Send + 'static> = cancel_channel::tokio::ChannelHandle<T>;
+            type Group = tokio::sync::watch::Sender<bool>;
 
-            async fn run_with_timeout(
+            async fn run_with_timeout<W: Play>(
                 rt: &<$runtime as Runtime>::Handle,
                 timeout: Duration,
-                work: Work,
-            ) -> Result<Outcome<u64>, Error> {
+                work: W,
+            ) -> Result<Outcome<W::Output>, Error> {
                 let rt = rt.clone();
-                cancel_channel::tokio::run_with_timeout(timeout, |stop| async move {
+                cancel_channel::tokio::run_with_timeout(timeout, move |stop| {
                     // A oneshot receiver cannot be cloned: a child gets nothing.
                     let stopped = async move {
                         let _ = stop.await;
                     };
-                    perform_until(rt, work, stopped, None::<Nothing>).await
+                    work.until(rt, stopped, None::<Nothing>)
                 })
                 .await
             }
 
-            fn start(rt: &<$runtime as Runtime>::Handle, work: Work) -> Self::Handle {
+            fn start<W: Play>(
+                rt: &<$runtime as Runtime>::Handle,
+                work: W,
+            ) -> Self::Handle<W::Output> {
                 let rt = rt.clone();
-                cancel_channel::tokio::start(|mut stop| async move {
-                    let mut for_child = stop.clone();
-                    let child = async move { cancel_channel::tokio::stopped(&mut for_child).await };
-                    let stopped = async move { cancel_channel::tokio::stopped(&mut stop).await };
-                    perform_until(rt, work, stopped, Some(child)).await
-                })
+                cancel_channel::tokio::start(move |stop| listen(rt, work, stop))
+            }
+
+            fn group() -> Self::Group {
+                tokio::sync::watch::Sender::new(false)
+            }
+
+            fn start_in<W: Play>(
+                rt: &<$runtime as Runtime>::Handle,
+                group: &Self::Group,
+                work: W,
+            ) -> Self::Handle<W::Output> {
+                let rt = rt.clone();
+                cancel_channel::tokio::start_with(group, move |stop| listen(rt, work, stop))
+            }
+
+            fn stop_group<T: Send + 'static>(group: &Self::Group, _handles: &[Self::Handle<T>]) {
+                group.send_replace(true);
+            }
+
+            fn checkpoint(group: &Self::Group) -> Option<bool> {
+                // Sender and receivers read one value behind one lock.
+                Some(*group.borrow())
             }
         }
     };
 }
 
-on_tokio!(TokioCurrentThread);
-on_tokio!(TokioMultiThread);
+/// The work against a tokio `watch` receiver; a child gets a clone.
+fn listen<W: Play, H: cancel_harness::runtime::RuntimeHandle>(
+    rt: H,
+    work: W,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> impl Future<Output = Option<W::Output>> + Send + 'static {
+    let mut for_child = stop.clone();
+    let child = move || async move { cancel_channel::tokio::stopped(&mut for_child).await };
+    let stopped = async move { cancel_channel::tokio::stopped(&mut stop).await };
+    work.until(rt, stopped, Some(child))
+}
 
-/// The script against a closable `async-channel` receiver, as async-std (on
-/// async-channel 1) and smol (on async-channel 2) hand it: `recv()` failing
-/// means "closed", the stop. A child gets a clone.
-macro_rules! play_closable {
+channel_on_tokio!(TokioCurrentThread);
+channel_on_tokio!(TokioMultiThread);
+
+/// async-std and smol: a closable `async-channel` receiver (async-channel 1
+/// through async-std, 2 for smol): `recv()` failing means "closed", the stop.
+/// A child gets a clone.
+macro_rules! channel_closable_on {
+    ($runtime:ty, $module:ident, $($channel:ident)::+ $(, $ex:ident)?) => {
+        impl Subject<$runtime> for Channel {
+            const KIND: StrategyKind = StrategyKind::Channel;
+            const CAPABILITIES: Capabilities = cancel_channel::$module::CAPABILITIES;
+            const GROUP_SIGNAL: bool = true;
+            type Handle<T: Send + 'static> = cancel_channel::$module::ChannelHandle<T>;
+            type Group = ($($channel)::+::Sender<()>, $($channel)::+::Receiver<()>);
+
+            async fn run_with_timeout<W: Play>(
+                rt: &<$runtime as Runtime>::Handle,
+                timeout: Duration,
+                work: W,
+            ) -> Result<Outcome<W::Output>, Error> {
+                let rt = rt.clone();
+                cancel_channel::$module::run_with_timeout(timeout, move |stop| {
+                    closable!(rt, work, stop)
+                })
+                .await
+            }
+
+            fn start<W: Play>(rt: &<$runtime as Runtime>::Handle, work: W) -> Self::Handle<W::Output> {
+                let rt2 = rt.clone();
+                cancel_channel::$module::start($(&super::$ex(rt),)? move |stop| closable!(rt2, work, stop))
+            }
+
+            fn group() -> Self::Group {
+                $($channel)::+::bounded(1)
+            }
+
+            fn start_in<W: Play>(
+                rt: &<$runtime as Runtime>::Handle,
+                (stop, stopped): &Self::Group,
+                work: W,
+            ) -> Self::Handle<W::Output> {
+                let rt2 = rt.clone();
+                cancel_channel::$module::start_with(
+                    $(&super::$ex(rt),)?
+                    stop,
+                    stopped,
+                    move |stop| closable!(rt2, work, stop),
+                )
+            }
+
+            fn stop_group<T: Send + 'static>((stop, _): &Self::Group, _handles: &[Self::Handle<T>]) {
+                stop.close();
+            }
+
+            fn checkpoint((_, stopped): &Self::Group) -> Option<bool> {
+                Some(stopped.is_closed())
+            }
+        }
+    };
+}
+
+/// The work against a closable receiver; a child gets a clone.
+macro_rules! closable {
     ($rt:expr, $work:expr, $stop:expr) => {{
         let stop = $stop;
         let for_child = stop.clone();
-        let child = async move {
+        let child = move || async move {
             let _ = for_child.recv().await;
         };
         let stopped = async move {
             let _ = stop.recv().await;
         };
-        perform_until($rt, $work, stopped, Some(child))
+        $work.until($rt, stopped, Some(child))
     }};
 }
 
-impl Subject<AsyncStd> for Channel {
-    const STRATEGY: &'static str = "channel";
-    const CAPABILITIES: Capabilities = cancel_channel::async_std::CAPABILITIES;
-    type Handle = cancel_channel::async_std::ChannelHandle<u64>;
-
-    async fn run_with_timeout(
-        rt: &<AsyncStd as Runtime>::Handle,
-        timeout: Duration,
-        work: Work,
-    ) -> Result<Outcome<u64>, Error> {
-        cancel_channel::async_std::run_with_timeout(timeout, |stop| {
-            play_closable!(rt.clone(), work, stop)
-        })
-        .await
-    }
-
-    fn start(rt: &<AsyncStd as Runtime>::Handle, work: Work) -> Self::Handle {
-        cancel_channel::async_std::start(|stop| play_closable!(rt.clone(), work, stop))
-    }
-}
-
-impl Subject<Smol> for Channel {
-    const STRATEGY: &'static str = "channel";
-    const CAPABILITIES: Capabilities = cancel_channel::smol::CAPABILITIES;
-    type Handle = cancel_channel::smol::ChannelHandle<u64>;
-
-    async fn run_with_timeout(
-        rt: &<Smol as Runtime>::Handle,
-        timeout: Duration,
-        work: Work,
-    ) -> Result<Outcome<u64>, Error> {
-        cancel_channel::smol::run_with_timeout(timeout, |stop| {
-            play_closable!(rt.clone(), work, stop)
-        })
-        .await
-    }
-
-    fn start(rt: &<Smol as Runtime>::Handle, work: Work) -> Self::Handle {
-        cancel_channel::smol::start(&super::smol_executor(rt), |stop| {
-            play_closable!(rt.clone(), work, stop)
-        })
-    }
-}
+channel_closable_on!(AsyncStd, async_std, async_std::channel);
+channel_closable_on!(Smol, smol, async_channel, smol_executor);

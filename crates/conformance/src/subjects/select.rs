@@ -1,76 +1,44 @@
-//! `cancel-select` under the suite: the work is the script played as a plain
+//! `cancel-select` under the suite and the benches: the work is a plain
 //! future, which the strategy drops to stop it.
 
 use std::time::Duration;
 
-use cancel_harness::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
 use cancel_contract::{Capabilities, Error, Outcome};
+use cancel_harness::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
 
-use crate::Subject;
-use crate::script::{Work, perform};
+use super::no_group_signal;
+use crate::{Play, StrategyKind, Subject};
 
 /// Drop-on-select (`cancel-select`).
 #[derive(Debug)]
 pub struct Select;
 
-/// Both tokio schedulers use the same module of the strategy crate.
-macro_rules! on_tokio {
-    ($runtime:ty) => {
+/// One impl per runtime: `$module` is the strategy crate's module for it,
+/// `$spawn` says whether its `start` takes the smol executor.
+macro_rules! select_on {
+    ($runtime:ty, $module:ident $(, $ex:ident)?) => {
         impl Subject<$runtime> for Select {
-            const STRATEGY: &'static str = "select";
-            const CAPABILITIES: Capabilities = cancel_select::tokio::CAPABILITIES;
-            type Handle = cancel_select::tokio::SelectHandle<u64>;
+            const KIND: StrategyKind = StrategyKind::Select;
+            const CAPABILITIES: Capabilities = cancel_select::$module::CAPABILITIES;
+            type Handle<T: Send + 'static> = cancel_select::$module::SelectHandle<T>;
+            no_group_signal!($runtime);
 
-            async fn run_with_timeout(
+            async fn run_with_timeout<W: Play>(
                 rt: &<$runtime as Runtime>::Handle,
                 timeout: Duration,
-                work: Work,
-            ) -> Result<Outcome<u64>, Error> {
-                cancel_select::tokio::run_with_timeout(timeout, perform(rt.clone(), work)).await
+                work: W,
+            ) -> Result<Outcome<W::Output>, Error> {
+                cancel_select::$module::run_with_timeout(timeout, work.forced(rt.clone())).await
             }
 
-            fn start(rt: &<$runtime as Runtime>::Handle, work: Work) -> Self::Handle {
-                cancel_select::tokio::start(perform(rt.clone(), work))
+            fn start<W: Play>(rt: &<$runtime as Runtime>::Handle, work: W) -> Self::Handle<W::Output> {
+                cancel_select::$module::start($(&super::$ex(rt),)? work.forced(rt.clone()))
             }
         }
     };
 }
 
-on_tokio!(TokioCurrentThread);
-on_tokio!(TokioMultiThread);
-
-impl Subject<AsyncStd> for Select {
-    const STRATEGY: &'static str = "select";
-    const CAPABILITIES: Capabilities = cancel_select::async_std::CAPABILITIES;
-    type Handle = cancel_select::async_std::SelectHandle<u64>;
-
-    async fn run_with_timeout(
-        rt: &<AsyncStd as Runtime>::Handle,
-        timeout: Duration,
-        work: Work,
-    ) -> Result<Outcome<u64>, Error> {
-        cancel_select::async_std::run_with_timeout(timeout, perform(rt.clone(), work)).await
-    }
-
-    fn start(rt: &<AsyncStd as Runtime>::Handle, work: Work) -> Self::Handle {
-        cancel_select::async_std::start(perform(rt.clone(), work))
-    }
-}
-
-impl Subject<Smol> for Select {
-    const STRATEGY: &'static str = "select";
-    const CAPABILITIES: Capabilities = cancel_select::smol::CAPABILITIES;
-    type Handle = cancel_select::smol::SelectHandle<u64>;
-
-    async fn run_with_timeout(
-        rt: &<Smol as Runtime>::Handle,
-        timeout: Duration,
-        work: Work,
-    ) -> Result<Outcome<u64>, Error> {
-        cancel_select::smol::run_with_timeout(timeout, perform(rt.clone(), work)).await
-    }
-
-    fn start(rt: &<Smol as Runtime>::Handle, work: Work) -> Self::Handle {
-        cancel_select::smol::start(&super::smol_executor(rt), perform(rt.clone(), work))
-    }
-}
+select_on!(TokioCurrentThread, tokio);
+select_on!(TokioMultiThread, tokio);
+select_on!(AsyncStd, async_std);
+select_on!(Smol, smol, smol_executor);
