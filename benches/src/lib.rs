@@ -96,8 +96,8 @@ pub const FANOUT_SIZES: [usize; 6] = [1, 10, 100, 1_000, 10_000, 100_000];
 /// and those pools are capped (tokio: 512 threads by default, the `blocking`
 /// crate behind async-std and smol: 500); work beyond the cap queues and
 /// never starts while the first threads wait for their stop, so N = 1 000 and
-/// up cannot even be set up. On this 2-core machine 100 threads that busy-check
-/// their flag already share each core fifty ways, so 100 is the cap.
+/// up cannot even be set up. On a small machine 100 threads that busy-check
+/// their flag already share each core dozens of ways, so 100 is the cap.
 pub const THREAD_FANOUT_CAP: usize = 100;
 
 /// How long the canceller waits after the work said it is parked, before it
