@@ -1,6 +1,7 @@
-//! `floors`: the cheapest wake-ups on this machine, measured in the same
-//! `cargo bench` run as the strategies, so every figure can be read as a
-//! ratio to the floor of its own situation (see `benches/README.md`).
+//! `floors`: the cheapest wake-ups on the machine that runs them, measured
+//! in the same `cargo bench` run as the strategies, so every figure can be
+//! read as a ratio to the floor of its own situation (see
+//! `benches/README.md`).
 //!
 //! How it measures, and why: `iter_custom`, timing only the wake-up of each
 //! sample (the waker or thread is set up and parked first, untimed).

@@ -1,5 +1,6 @@
-//! Floors: the cheapest a wake-up can be on this machine, measured in the
-//! same run as the strategies, so each figure can be read as a ratio.
+//! Floors: the cheapest a wake-up can be on the machine that runs them,
+//! measured in the same run as the strategies, so each figure can be read as
+//! a ratio.
 //!
 //! | floor | matches |
 //! |---|---|

@@ -2,7 +2,10 @@
 //! `benches/` wire them into groups, and the lab can call the very same
 //! functions to sample latencies into histograms, so the two never disagree.
 //!
-//! # What is measured (DESIGN §3)
+//! # What is measured
+//!
+//! `benches/README.md` ("Metrics and floors") defines each metric and floor
+//! for readers of the figures; here is where each is computed.
 //!
 //! | metric | function | from → to |
 //! |---|---|---|
@@ -54,7 +57,8 @@ use cancel_harness::runtime::Runtime;
 
 pub use scenario::Measure;
 
-/// A latency the lab samples into histograms (DESIGN §3).
+/// A latency the lab samples into histograms (see "What is measured" in the
+/// crate docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Metric {
     /// Stop issued → the work's `Drop` ran.
@@ -92,14 +96,15 @@ pub const FANOUT_SIZES: [usize; 6] = [1, 10, 100, 1_000, 10_000, 100_000];
 /// and those pools are capped (tokio: 512 threads by default, the `blocking`
 /// crate behind async-std and smol: 500); work beyond the cap queues and
 /// never starts while the first threads wait for their stop, so N = 1 000 and
-/// up cannot even be set up. On this 2-core machine 100 threads that busy-check
-/// their flag already share each core fifty ways, so 100 is the cap.
+/// up cannot even be set up. On a small machine 100 threads that busy-check
+/// their flag already share each core dozens of ways, so 100 is the cap.
 pub const THREAD_FANOUT_CAP: usize = 100;
 
 /// How long the canceller waits after the work said it is parked, before it
 /// issues the stop: long enough for the threads involved to go to sleep
-/// (hundreds of microseconds, as DESIGN §3 asks), short enough to keep a
-/// sample cheap. The "after park" unpark floor parks its thread this long too.
+/// (hundreds of microseconds: every latency is taken from parked work, see
+/// "How the work waits" in the crate docs), short enough to keep a sample
+/// cheap. The "after park" unpark floor parks its thread this long too.
 pub const SETTLE: Duration = Duration::from_micros(200);
 
 /// The deadline of `timeout_overshoot`: 100 µs, a tenth of tokio's timer

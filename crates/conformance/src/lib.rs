@@ -12,7 +12,7 @@
 //!   flag); [`Work`] is the suite's, the benches have their own.
 //! - [`script`]: work described once, as data, with probes attached.
 //! - `cases`: one plain function per case, generic over any subject and runtime.
-//! - [`subjects`]: one adapter per strategy crate.
+//! - [`subjects`](mod@subjects): one adapter per strategy crate.
 //! - [`visit`] turns a [`StrategyKind`] × [`RuntimeKind`] chosen at run time
 //!   into a call generic over its subject and runtime (an exhaustive `match`
 //!   made from the registry); [`matrix`] lists every pair for the lab;
@@ -156,7 +156,7 @@ pub struct Verdict {
 /// A strategy on one runtime: the one adapter the suite, the benches and the
 /// lab all drive it through.
 ///
-/// Implemented once per strategy crate and runtime in [`subjects`]; the
+/// Implemented once per strategy crate and runtime in [`subjects`](mod@subjects); the
 /// implementation only translates: it hands the work the stop its strategy
 /// has and calls the strategy crate's own function. Every method is generic
 /// over the work, so the benches' work is compiled straight into the

@@ -7,8 +7,9 @@
 //! - `measure.rs`: latency histograms, floors and fanout, sampled with the
 //!   benches' own scenario code (`cancel-benches`).
 //! - `peer.rs`: the Python asyncio peer (`peers/python/asyncio_cancel.py`).
-//! - `report.rs`: the JSON report (shape fixed by DESIGN §4), report.md, and
-//!   writing the report directory; `chart.rs`: its SVG charts.
+//! - `report.rs`: the JSON report (its shape: "Report format" in
+//!   `ARCHITECTURE.md`), report.md, and writing the report directory;
+//!   `chart.rs`: its SVG charts.
 //! - `table.rs`: the Markdown tables.
 //!
 //! Exit codes: 0 when every case passes, 1 when any fails or the report

@@ -1,5 +1,6 @@
-//! The report: JSON (shape fixed by DESIGN §4; tests and other tools read
-//! it), Markdown, and the SVG charts, written together into one directory.
+//! The report: JSON (shape in `ARCHITECTURE.md`, "Report format"; tests and
+//! other tools read it), Markdown, and the SVG charts, written together into
+//! one directory.
 
 use std::fs;
 use std::io::Write;
@@ -23,7 +24,8 @@ pub(crate) struct Report {
     pub(crate) conformance: Vec<Verdict>,
     pub(crate) latency: Vec<Latency>,
     pub(crate) floors: Vec<Floor>,
-    /// One signal to N tasks (not in DESIGN §4's example; added beside it).
+    /// One signal to N parked tasks → all stopped and joined, per strategy,
+    /// runtime and N.
     pub(crate) fanout: Vec<Fanout>,
     /// Rows measured by a peer in another language, read beside ours.
     pub(crate) peers: Peers,

@@ -1,7 +1,7 @@
-//! The lab as a user runs it, once: `--quick --json` must print the DESIGN §4
-//! report with every field filled, write the report directory, and produce
-//! exactly the tables the README and docs show (they are a run's output,
-//! not typing). `CANCEL_LAB_BLESS=1` rewrites those verdict blocks from this
+//! The lab as a user runs it, once: `--quick --json` must print the report
+//! (`ARCHITECTURE.md`, "Report format") with every field filled, write the
+//! report directory, and produce exactly the tables the README and docs show
+//! (they are a run's output, not typing). `CANCEL_LAB_BLESS=1` rewrites those verdict blocks from this
 //! run; the latency blocks come from a full `cargo run --release -- --update-docs`.
 
 #[path = "../src/blocks.rs"]
@@ -53,7 +53,7 @@ fn quick_json_run_passes_and_prints_only_json() {
 }
 
 #[test]
-fn json_report_fills_every_field_of_design_section_4() {
+fn json_report_fills_every_field_of_the_report_format() {
     let r = &run().report;
     let machine = &r["machine"];
     assert!(machine["cpus"].as_u64().is_some_and(|n| n >= 1));

@@ -83,7 +83,7 @@ pub(crate) fn never_early<S: Subject<R>, R: Runtime>() -> Observation {
 pub(crate) fn bounded_lateness<S: Subject<R>, R: Runtime>() -> Observation {
     let rt = runtime!(Clock::Virtual);
     // Virtual time has no scheduling noise: allow one timer tick. Real time on
-    // a loaded 2-core machine: a wide margin; the figure is in the detail.
+    // a small, loaded machine: a wide margin; the figure is in the detail.
     let slack = if rt.is_virtual_time() { ms(2) } else { ms(250) };
     let mut checks = Checks::default();
     let mut worst = Duration::ZERO;

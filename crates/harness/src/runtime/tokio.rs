@@ -14,7 +14,9 @@ pub struct TokioCurrentThread {
     paused: bool,
 }
 
-/// tokio's multi-thread runtime with two worker threads (one per core here).
+/// tokio's multi-thread runtime with two worker threads, however many cores
+/// the machine has: the work and its canceller can run in parallel, and a
+/// small machine is not oversubscribed.
 #[derive(Debug)]
 pub struct TokioMultiThread {
     rt: Owned,
