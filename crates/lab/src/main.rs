@@ -109,6 +109,19 @@ struct Cli {
     /// with its tables and copy its charts into docs/img/.
     #[arg(long, conflicts_with_all = ["quick", "verdicts_only", "strategy", "runtime", "case", "samples"])]
     update_docs: bool,
+
+    /// Print the names of every strategy, runtime or case, one a line in
+    /// report order, and run nothing (CI takes its lists from here).
+    #[arg(long, value_name = "WHAT")]
+    list: Option<List>,
+}
+
+/// What `--list` prints.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum List {
+    Strategies,
+    Runtimes,
+    Cases,
 }
 
 /// `--samples`: a whole number from 1 to [`MAX_SAMPLES`].
@@ -144,6 +157,15 @@ fn cli() -> Cli {
 
 fn main() -> ExitCode {
     let cli = cli();
+    if let Some(what) = cli.list {
+        let names: Vec<&str> = match what {
+            List::Strategies => StrategyKind::ALL.iter().map(|s| s.name()).collect(),
+            List::Runtimes => RuntimeKind::ALL.map(RuntimeKind::name).to_vec(),
+            List::Cases => Case::ALL.map(Case::name).to_vec(),
+        };
+        println!("{}", names.join("\n"));
+        return ExitCode::SUCCESS;
+    }
     let started = Instant::now();
     let selected = |list: &[String], name: &str| list.is_empty() || list.iter().any(|s| s == name);
 
