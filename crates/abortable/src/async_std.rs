@@ -1,10 +1,13 @@
 //! The abortable strategy on async-std: `async_std::task::sleep` for the
 //! deadline, `async_std::task::spawn` for `start`.
 //!
-//! async-std runs `async-task` tasks, which abort the process when a
-//! cancelled task's `Drop` panics. The tasks here are never cancelled: the
-//! `Abortable` completes with `Err(Aborted)`, the work is dropped inside the
-//! task with its panic caught, and the task ends normally.
+//! async-std runs `async-task` tasks, which drop a task's future inside
+//! `abort_on_panic` whether the task was cancelled or finished: a panicking
+//! `Drop` there aborts the process. An aborted `Abortable` has finished but
+//! still owns the work, so the raw `spawn(abortable(work))` aborts the process
+//! on one (`tests/raw_drop_panic.rs` watches it in a child process). Here the
+//! work sits in a slot beside the `Abortable` and is dropped inside the task,
+//! its panic caught, before the task ends; the task is never cancelled.
 //!
 //! async-std is deprecated upstream in favour of smol; this module stays
 //! because much code still runs on it.

@@ -50,8 +50,11 @@
 //!   wraps the *run* of the work, not the work: an abort leaves the work in
 //!   a pinned slot, and the strategy drops it there with its panic caught
 //!   ([`Error::CleanupPanicked`]). So a panicking `Drop` never reaches an
-//!   executor (async-std's and smol's `async-task` abort the process on
-//!   one), and the work's `Drop` has run when the stop is reported.
+//!   executor, and the work's `Drop` has run when the stop is reported. (The
+//!   raw `spawn(abortable(work))` leaves the aborted work inside the
+//!   finished future, which async-std and smol drop inside `async-task`'s
+//!   `abort_on_panic`: a panicking `Drop` aborts the process;
+//!   `tests/raw_drop_panic.rs` watches it happen in a child process.)
 //! - **Tasks are never cancelled by the runtime.** The `Abortable` completes
 //!   normally, with `Err(Aborted)`, so the task ends as any task does. An
 //!   output produced before the abort was seen is kept (invariant I1).

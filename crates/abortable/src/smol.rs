@@ -6,10 +6,14 @@
 //! takes no executor: any `block_on` can drive it.
 //!
 //! smol's `Task` cancels its task when dropped, and `async-task`, under it,
-//! aborts the process when a cancelled task's `Drop` panics. The handle here
-//! never lets that happen: it detaches its `Task` when dropped, and an abort
-//! ends the task normally (the `Abortable` completes with `Err(Aborted)` and
-//! the work is dropped inside the task, its panic caught).
+//! drops a task's future inside `abort_on_panic` whether the task was
+//! cancelled or finished: a panicking `Drop` there aborts the process. An
+//! aborted `Abortable` has finished but still owns the work, so the raw
+//! `ex.spawn(abortable(work))` aborts the process on one
+//! (`tests/raw_drop_panic.rs` watches it in a child process). Here the work
+//! sits in a slot beside the `Abortable` and is dropped inside the task, its
+//! panic caught, before the task ends; and the handle detaches its `Task`
+//! when dropped, so the task is never cancelled.
 
 use std::future::Future;
 use std::time::Duration;
