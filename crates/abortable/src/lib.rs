@@ -55,9 +55,11 @@
 //!   finished future, which async-std and smol drop inside `async-task`'s
 //!   `abort_on_panic`: a panicking `Drop` aborts the process;
 //!   `tests/raw_drop_panic.rs` watches it happen in a child process.)
-//! - **Tasks are never cancelled by the runtime.** The `Abortable` completes
-//!   normally, with `Err(Aborted)`, so the task ends as any task does. An
-//!   output produced before the abort was seen is kept (invariant I1).
+//! - **No task is cancelled.** The `Abortable` completes normally, with
+//!   `Err(Aborted)`, so the task ends as any task does, and an output
+//!   produced before the abort was seen is kept (invariant I1). A task lost
+//!   to its runtime shutting down (or, on smol, its executor dropped) is
+//!   [`Error::Lost`].
 //!
 //! # What it guarantees
 //!
