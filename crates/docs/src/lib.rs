@@ -28,6 +28,9 @@ pub mod scope {}
 #[doc = include_str!("../../../docs/abort.md")]
 pub mod abort {}
 
+#[doc = include_str!("../../../docs/abortable.md")]
+pub mod abortable {}
+
 #[doc = include_str!("../../../docs/thread.md")]
 pub mod thread {}
 
