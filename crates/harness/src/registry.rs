@@ -40,6 +40,7 @@ macro_rules! strategies {
             Channel channel "a stop message over a channel (`cancel-channel`)",
             Token token "tokio-util's `CancellationToken` (`cancel-token`)",
             Abort abort "a forced stop: the runtime's task abort (`cancel-abort`)",
+            Abortable abortable "futures' `Abortable`, a runtime-agnostic abort of a future (`cancel-abortable`)",
             Thread thread "blocking work on a thread with a stop flag (`cancel-thread`)",
             Scope scope "cancel-lab's own token, `CancelScope` (`cancel-scope`)",
         }

@@ -5,6 +5,7 @@
 //! (`cancel_harness::strategies!`): the suite's `match`es find it by that name.
 
 mod abort;
+mod abortable;
 mod channel;
 mod scope;
 mod select;
@@ -12,6 +13,7 @@ mod thread;
 mod token;
 
 pub use abort::Abort;
+pub use abortable::Abortable;
 pub use channel::Channel;
 pub use scope::Scope;
 pub use select::Select;
