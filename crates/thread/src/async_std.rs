@@ -48,9 +48,9 @@ pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
 ///
 /// Dropping the returned future sets the flag but cannot wait: the work may
 /// still be running until it next looks at its flag.
-pub async fn run_with_timeout<T, F>(timeout: Duration, work: F) -> Result<Outcome<T>, Error>
+pub async fn run_with_timeout<W, T>(timeout: Duration, work: W) -> Result<Outcome<T>, Error>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     let flag = StopFlag::new();
@@ -71,9 +71,9 @@ where
 
 /// Starts `work` on async-std's blocking pool and returns a handle whose
 /// `cancel` sets its flag and waits until it has returned.
-pub fn start<T, F>(work: F) -> ThreadHandle<T>
+pub fn start<W, T>(work: W) -> ThreadHandle<T>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     start_with(StopFlag::new(), work)
@@ -82,9 +82,9 @@ where
 /// Like [`start`], but with the flag you give: tasks started with clones
 /// of one flag all stop when it is set once. The handle's `request_stop`
 /// and `Drop` set this flag, so they stop every task that shares it.
-pub fn start_with<T, F>(flag: StopFlag, work: F) -> ThreadHandle<T>
+pub fn start_with<W, T>(flag: StopFlag, work: W) -> ThreadHandle<T>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     let done = Arc::new(AtomicBool::new(false));

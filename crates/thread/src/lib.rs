@@ -179,12 +179,12 @@ impl Drop for StopOnDrop<'_> {
 /// the panic in whoever awaits the task, not return it as a value the way
 /// tokio's `JoinError` does.
 #[cfg(any(feature = "async-std", feature = "smol"))]
-fn caught<T, F>(
+fn caught<W, T>(
     flag: StopFlag,
-    work: F,
+    work: W,
 ) -> impl FnOnce() -> Result<Option<T>, Error> + Send + 'static
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     use std::panic::{AssertUnwindSafe, catch_unwind};

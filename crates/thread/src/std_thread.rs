@@ -49,9 +49,9 @@ pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
 ///
 /// Panics if the operating system cannot start a thread, as
 /// [`std::thread::spawn`] does.
-pub fn run_with_timeout<T, F>(timeout: Duration, work: F) -> Result<Outcome<T>, Error>
+pub fn run_with_timeout<W, T>(timeout: Duration, work: W) -> Result<Outcome<T>, Error>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     let flag = StopFlag::new();
@@ -79,9 +79,9 @@ where
 ///
 /// Panics if the operating system cannot start a thread, as
 /// [`std::thread::spawn`] does.
-pub fn start<T, F>(work: F) -> ThreadHandle<T>
+pub fn start<W, T>(work: W) -> ThreadHandle<T>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     start_with(StopFlag::new(), work)
@@ -90,9 +90,9 @@ where
 /// Like [`start`], but with the flag you give: tasks started with clones
 /// of one flag all stop when it is set once. The handle's `request_stop`
 /// and `Drop` set this flag, so they stop every task that shares it.
-pub fn start_with<T, F>(flag: StopFlag, work: F) -> ThreadHandle<T>
+pub fn start_with<W, T>(flag: StopFlag, work: W) -> ThreadHandle<T>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     let thread = std::thread::spawn({
