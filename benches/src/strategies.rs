@@ -66,17 +66,17 @@ macro_rules! on_tokio {
         impl Strategy<$runtime> for Channel {
             const NAME: &'static str = "channel";
             type Handle = cancel_channel::tokio::ChannelHandle<()>;
-            type Group = tokio::sync::watch::Sender<bool>;
+            type Group = cancel_channel::tokio::StopChannel;
             fn group() -> Self::Group {
-                tokio::sync::watch::Sender::new(false)
+                cancel_channel::tokio::StopChannel::new()
             }
             fn start_in(_rt: &<$runtime as Runtime>::Handle, group: &Self::Group, marks: Arc<Marks>) -> Self::Handle {
-                cancel_channel::tokio::start_with(group, |mut stop| {
+                cancel_channel::tokio::start_with(group.clone(), |mut stop| {
                     cooperative(marks, async move { cancel_channel::tokio::stopped(&mut stop).await })
                 })
             }
             fn stop_group(group: &Self::Group, _handles: &[Self::Handle]) {
-                group.send_replace(true);
+                group.stop();
             }
             fn start(_rt: &<$runtime as Runtime>::Handle, marks: Arc<Marks>) -> Self::Handle {
                 cancel_channel::tokio::start(|mut stop| {
@@ -218,24 +218,17 @@ impl Strategy<Smol> for Select {
 impl Strategy<AsyncStd> for Channel {
     const NAME: &'static str = "channel";
     type Handle = cancel_channel::async_std::ChannelHandle<()>;
-    type Group = (
-        async_std::channel::Sender<()>,
-        async_std::channel::Receiver<()>,
-    );
+    type Group = cancel_channel::async_std::StopChannel;
     fn group() -> Self::Group {
-        async_std::channel::bounded(1)
+        cancel_channel::async_std::StopChannel::new()
     }
-    fn start_in(
-        _rt: &AsyncStdRt,
-        (stop, stopped): &Self::Group,
-        marks: Arc<Marks>,
-    ) -> Self::Handle {
-        cancel_channel::async_std::start_with(stop, stopped, |stop| {
+    fn start_in(_rt: &AsyncStdRt, group: &Self::Group, marks: Arc<Marks>) -> Self::Handle {
+        cancel_channel::async_std::start_with(group.clone(), |stop| {
             cooperative(marks, async move { stop.recv().await })
         })
     }
-    fn stop_group((stop, _): &Self::Group, _handles: &[Self::Handle]) {
-        stop.close();
+    fn stop_group(group: &Self::Group, _handles: &[Self::Handle]) {
+        group.stop();
     }
     fn start(_rt: &AsyncStdRt, marks: Arc<Marks>) -> Self::Handle {
         // `recv` fails once the channel is closed: that is the stop.
@@ -263,17 +256,17 @@ impl Strategy<AsyncStd> for Channel {
 impl Strategy<Smol> for Channel {
     const NAME: &'static str = "channel";
     type Handle = cancel_channel::smol::ChannelHandle<()>;
-    type Group = (async_channel::Sender<()>, async_channel::Receiver<()>);
+    type Group = cancel_channel::smol::StopChannel;
     fn group() -> Self::Group {
-        async_channel::bounded(1)
+        cancel_channel::smol::StopChannel::new()
     }
-    fn start_in(rt: &SmolRt, (stop, stopped): &Self::Group, marks: Arc<Marks>) -> Self::Handle {
-        cancel_channel::smol::start_with(&smol_executor(rt), stop, stopped, |stop| {
+    fn start_in(rt: &SmolRt, group: &Self::Group, marks: Arc<Marks>) -> Self::Handle {
+        cancel_channel::smol::start_with(&smol_executor(rt), group.clone(), |stop| {
             cooperative(marks, async move { stop.recv().await })
         })
     }
-    fn stop_group((stop, _): &Self::Group, _handles: &[Self::Handle]) {
-        stop.close();
+    fn stop_group(group: &Self::Group, _handles: &[Self::Handle]) {
+        group.stop();
     }
     fn start(rt: &SmolRt, marks: Arc<Marks>) -> Self::Handle {
         cancel_channel::smol::start(&smol_executor(rt), |stop| {

@@ -24,8 +24,12 @@
 //! or lag to handle. On async-std and smol, closing an `async-channel` wakes
 //! every receiver, clones included, and stays closed: it serves both cases.
 //!
-//! In every case, dropping the sender is a stop message too: a dropped handle
-//! stops its work.
+//! Each module has a `StopChannel`: the channel of the table's last column
+//! as one value, with `new`, `stop`, `is_stopped` and `receiver`. `start`
+//! makes one per work; `start_with(signal, work)` (smol:
+//! `start_with(ex, signal, work)`) takes one you share, so one `stop` stops a
+//! group of tasks. Dropping the last clone of a channel is a stop message
+//! too: a dropped handle stops its work unless the channel is shared.
 //!
 //! # Example
 //!
