@@ -25,6 +25,10 @@ async fn tokio_one_stop_stops_every_task_and_a_dropped_handle_stops_none() {
         "the group runs on"
     );
     stop.stop();
+    assert!(
+        handles.iter().all(|h| h.signal().is_stopped()),
+        "every handle holds the one channel"
+    );
     for handle in handles {
         assert_eq!(handle.join().await, Ok(Cancellation::Stopped));
     }

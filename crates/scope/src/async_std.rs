@@ -92,7 +92,7 @@ pub struct ScopeHandle<T> {
 
 impl<T: Send + 'static> ScopeHandle<T> {
     /// The work's scope, to cancel it from elsewhere or derive child scopes.
-    pub fn scope(&self) -> &CancelScope {
+    pub fn signal(&self) -> &CancelScope {
         &self.scope
     }
 

@@ -114,6 +114,11 @@ pub struct ThreadHandle<T> {
 }
 
 impl<T: Send + 'static> ThreadHandle<T> {
+    /// The work's flag, to stop it from elsewhere or to hand to other work.
+    pub fn signal(&self) -> &StopFlag {
+        &self.flag
+    }
+
     /// Asks the work to stop without waiting: sets its flag. Harmless to
     /// repeat, and after the work has ended.
     pub fn request_stop(&self) {
@@ -123,11 +128,6 @@ impl<T: Send + 'static> ThreadHandle<T> {
     /// `true` once the work has returned, finished or stopped.
     pub fn is_finished(&self) -> bool {
         self.task.as_ref().is_none_or(Task::is_finished)
-    }
-
-    /// The work's flag, to stop it from elsewhere or to hand to other work.
-    pub fn flag(&self) -> &StopFlag {
-        &self.flag
     }
 
     /// Waits until the work returns on its own, or because a stop was
@@ -147,7 +147,7 @@ impl<T: Send + 'static> ThreadHandle<T> {
     }
 
     /// Lets the work run on without a handle: unlike dropping the handle,
-    /// this does not set the flag. Keep a clone of [`flag`](ThreadHandle::flag)
+    /// this does not set the flag. Keep a clone of [`signal`](ThreadHandle::signal)
     /// to stop it later.
     pub fn detach(mut self) {
         if let Some(task) = self.task.take() {

@@ -76,7 +76,7 @@ pub struct TokenHandle<T> {
 
 impl<T: Send + 'static> TokenHandle<T> {
     /// The work's token, to cancel it from elsewhere or derive child tokens.
-    pub fn token(&self) -> &CancellationToken {
+    pub fn signal(&self) -> &CancellationToken {
         &self.token
     }
 
