@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use cancel_contract::Outcome;
+//! use cancel_thread::Outcome;
 //!
 //! async_std::task::block_on(async {
 //!     let outcome = cancel_thread::async_std::run_with_timeout(Duration::from_millis(5), |flag| {

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use cancel_contract::Outcome;
+//! use cancel_thread::Outcome;
 //! use cancel_thread::std_thread;
 //!
 //! let outcome = std_thread::run_with_timeout(Duration::from_millis(5), |flag| {

@@ -25,7 +25,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use cancel_contract::Cancellation;
+//! use cancel_thread::Cancellation;
 //!
 //! #[tokio::main]
 //! async fn main() {
