@@ -1,8 +1,12 @@
 //! Blocking work on smol's blocking pool: `blocking::unblock`, raced with an
 //! `async_io::Timer` by `futures_lite::FutureExt::or`.
 //!
-//! The blocking pool is global, so unlike spawning a future on smol, nothing
-//! here needs an executor passed in.
+//! smol has no ambient runtime, so every smol module of cancel-lab follows
+//! one rule: a function that spawns a task onto an executor takes
+//! `ex: &Executor<'_>` as its first argument, and one that does not takes
+//! none.
+//! Here nothing spawns onto an executor: the work runs on the global
+//! blocking pool, so no function takes one.
 //!
 //! ```
 //! use std::time::Duration;
