@@ -14,9 +14,9 @@
 //!
 //! | module | feature | spawn | stop | dropping the handle |
 //! |---|---|---|---|---|
-//! | [`tokio`](crate::tokio) | `tokio` | `tokio::spawn` | `JoinHandle::abort`, then await it | detaches the task |
-//! | [`async_std`](crate::async_std) | `async-std` | `async_std::task::spawn` | `JoinHandle::cancel().await` | detaches the task |
-//! | [`smol`](crate::smol) | `smol` | `Executor::spawn` | `Task::cancel().await`, or drop the `Task` | cancels the task |
+//! | [`tokio`] | `tokio` | `tokio::spawn` | `JoinHandle::abort`, then await it | detaches the task |
+//! | [`async_std`] | `async-std` | `async_std::task::spawn` | `JoinHandle::cancel().await` | detaches the task |
+//! | [`smol`] | `smol` | `Executor::spawn` | `Task::cancel().await`, or drop the `Task` | cancels the task |
 //!
 //! Each module has `run_with_timeout`, `start` (returning a handle that
 //! implements [`CancelHandle`]) and `CAPABILITIES`; no `start_with`, as an

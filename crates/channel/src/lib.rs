@@ -12,9 +12,9 @@
 //!
 //! | module | feature | one task (`run_with_timeout`) | handed on (`start`) |
 //! |---|---|---|---|
-//! | [`tokio`](crate::tokio) | `tokio` | `tokio::sync::oneshot` | `tokio::sync::watch` |
-//! | [`async_std`](crate::async_std) | `async-std` | `async_std::channel`, closed | the same, cloned |
-//! | [`smol`](crate::smol) | `smol` | `async_channel`, closed | the same, cloned |
+//! | [`tokio`] | `tokio` | `tokio::sync::oneshot` | `tokio::sync::watch` |
+//! | [`async_std`] | `async-std` | `async_std::channel`, closed | the same, cloned |
+//! | [`smol`] | `smol` | `async_channel`, closed | the same, cloned |
 //!
 //! On tokio, a `oneshot` is the lightest stop message for one future, but its
 //! receiver cannot be shared; `start` uses a `watch` instead, so the work can

@@ -9,7 +9,7 @@
 //! - [`script`]: work described once, as data, with probes attached; each
 //!   subject turns it into its strategy's idiomatic work.
 //! - `cases`: one plain function per case, generic over any subject and runtime.
-//! - [`subjects`]: one adapter per strategy crate.
+//! - [`subjects`](mod@subjects): one adapter per strategy crate.
 //! - [`matrix`] lists every strategy × runtime for the lab; [`suite_tests!`]
 //!   emits one named `#[test]` per case × strategy × runtime for `cargo test`.
 //!
@@ -145,7 +145,7 @@ pub struct Verdict {
 
 /// A strategy on one runtime, as the suite drives it.
 ///
-/// Implemented once per strategy crate and runtime in [`subjects`]; the
+/// Implemented once per strategy crate and runtime in [`subjects`](mod@subjects); the
 /// implementation only translates: it calls the strategy crate's own
 /// functions with the work built from a [`Work`].
 pub trait Subject<R: Runtime>: 'static {

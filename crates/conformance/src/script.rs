@@ -272,7 +272,7 @@ where
 
 /// Plays `work` as blocking code on the calling thread: the form a thread
 /// with a stop flag takes. A cooperative script checks `is_stopped` between
-/// steps and every [`CHECK_EVERY`] of a sleep; a `Block` step is one
+/// steps and every `CHECK_EVERY` (100 µs) of a sleep; a `Block` step is one
 /// uninterruptible `std::thread::sleep`. On a stop it runs its cleanup (a
 /// blocking sleep) and returns `None`.
 ///

@@ -21,8 +21,8 @@
 //! - `node` (private): the concurrent core, checked with loom
 //!   (`tests/loom.rs`); `timer`: the deadline thread; `wake`: waking outside locks.
 //! - The contract's strategy, one module and cargo feature per runtime, like
-//!   `cancel-token`'s: [`tokio`](crate::tokio) (`tokio`),
-//!   [`async_std`](crate::async_std) (`async-std`), [`smol`](crate::smol)
+//!   `cancel-token`'s: [`tokio`] (`tokio`),
+//!   [`async_std`] (`async-std`), [`smol`]
 //!   (`smol`), each with `run_with_timeout`, `start`, `start_with` (on the
 //!   scope you give) and `CAPABILITIES`; a handle lends its scope with
 //!   `signal()`. With no feature on, no runtime is compiled.

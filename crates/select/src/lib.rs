@@ -12,9 +12,9 @@
 //!
 //! | module | feature | timeout | start / cancel |
 //! |---|---|---|---|
-//! | [`tokio`](crate::tokio) | `tokio` | `tokio::time::timeout` | `tokio::spawn` + `tokio::select!` on a `oneshot` |
-//! | [`async_std`](crate::async_std) | `async-std` | `async_std::future::timeout` | `async_std::task::spawn` + `or` on a channel |
-//! | [`smol`](crate::smol) | `smol` | `or` with `async_io::Timer` | `Executor::spawn` + `or` on a channel |
+//! | [`tokio`] | `tokio` | `tokio::time::timeout` | `tokio::spawn` + `tokio::select!` on a `oneshot` |
+//! | [`async_std`] | `async-std` | `async_std::future::timeout` | `async_std::task::spawn` + `or` on a channel |
+//! | [`smol`] | `smol` | `or` with `async_io::Timer` | `Executor::spawn` + `or` on a channel |
 //!
 //! Each module has `run_with_timeout`, `start` (returning a handle that
 //! implements [`CancelHandle`]) and `CAPABILITIES`; no `start_with`, as each

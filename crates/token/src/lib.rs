@@ -12,9 +12,9 @@
 //!
 //! | module | feature | timer | spawn |
 //! |---|---|---|---|
-//! | [`tokio`](crate::tokio) | `tokio` | `tokio::time::sleep` | `tokio::spawn` |
-//! | [`async_std`](crate::async_std) | `async-std` | `async_std::task::sleep` | `async_std::task::spawn` |
-//! | [`smol`](crate::smol) | `smol` | `async_io::Timer` | `Executor::spawn` |
+//! | [`tokio`] | `tokio` | `tokio::time::sleep` | `tokio::spawn` |
+//! | [`async_std`] | `async-std` | `async_std::task::sleep` | `async_std::task::spawn` |
+//! | [`smol`] | `smol` | `async_io::Timer` | `Executor::spawn` |
 //!
 //! Each module has `run_with_timeout`, `start`, `start_with` (on the token
 //! you give) and `CAPABILITIES`. A handle implements [`CancelHandle`],
