@@ -21,11 +21,10 @@
 //! - `node` (private): the concurrent core, checked with loom
 //!   (`tests/loom.rs`); `timer`: the deadline thread; `wake`: waking outside locks.
 //! - The contract's strategy, one module and cargo feature per runtime, like
-//!   `cancel-token`'s: [`tokio`] (`tokio`),
-//!   [`async_std`] (`async-std`), [`smol`]
-//!   (`smol`), each with `run_with_timeout`, `start`, `start_with` (on the
-//!   scope you give) and `CAPABILITIES`; a handle lends its scope with
-//!   `signal()`. With no feature on, no runtime is compiled.
+//!   `cancel-token`'s: [`tokio`] (`tokio`), [`async_std`] (`async-std`),
+//!   [`smol`] (`smol`), each with `run_with_timeout`, `start`, `start_with`
+//!   (on the scope you give) and `CAPABILITIES`; a handle lends its scope
+//!   with `signal()`. With no feature on, no runtime is compiled.
 //! - The contract's types the strategy's signatures name ([`Outcome`],
 //!   [`Cancellation`], [`Error`], [`CancelHandle`], [`Capabilities`],
 //!   [`Cap`]), re-exported: this crate alone is enough to use it.
