@@ -46,7 +46,8 @@ where
     .await
 }
 
-/// One stop for a group of tasks: an `async_channel` that is closed to stop.
+/// One stop for a group of tasks: an `async_channel` that is closed to
+/// stop.
 ///
 /// Clones share one channel. [`start_with`] hands each task started on it a
 /// receiver, and [`stop`](StopChannel::stop) closes the channel, which wakes

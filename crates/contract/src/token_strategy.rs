@@ -412,7 +412,8 @@ macro_rules! token_strategy {
         $crate::delegate_cancel_handle!($Handle, cancel = stop_then_join);
     };
 
-    // The pieces every runtime shares: the docs, written once from the names.
+    // The pieces every runtime shares: docs written from the names, and the
+    // handle's `signal` and `request_stop`.
 
     (@capabilities $runtime:literal, $Token:ident) => {
         #[doc = ::core::concat!(
@@ -475,7 +476,8 @@ macro_rules! token_strategy {
     (@signal $Handle:ident, $Token:ident, $noun:ident) => {
         impl<T> $Handle<T> {
             #[doc = ::core::concat!(
-                "The work's ", ::core::stringify!($noun), ", to cancel it from elsewhere or derive\nchild ",
+                "The work's ", ::core::stringify!($noun),
+                ", to cancel it from elsewhere or derive\nchild ",
                 ::core::stringify!($noun), "s from it."
             )]
             pub fn signal(&self) -> &$Token {
@@ -499,7 +501,8 @@ macro_rules! token_strategy {
         /// # Cancel safety
         ///
         #[doc = ::core::concat!(
-            "Dropping this future drops the handle, which cancels the ", ::core::stringify!($noun), "."
+            "Dropping this future drops the handle, which cancels the ",
+            ::core::stringify!($noun), "."
         )]
         $item
     };
