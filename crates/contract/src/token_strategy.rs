@@ -70,41 +70,16 @@ macro_rules! token_strategy {
     ) => {
         $crate::token_strategy!(@capabilities "tokio", $Token);
 
-        $crate::token_strategy!(@run_with_timeout $noun,
+        $crate::token_strategy!(@run_with_timeout $Token, $noun, ::tokio::time::sleep,
             "`Duration::ZERO` cancels at the next tick of tokio's 1 ms timer (work",
-            "that is already done still completes); `Duration::MAX` never cancels.";
-            pub async fn run_with_timeout<W, F, T>(
-                timeout: ::std::time::Duration,
-                work: W,
-            ) -> ::core::result::Result<$crate::Outcome<T>, $crate::Error>
-            where
-                W: ::core::ops::FnOnce($Token) -> F,
-                F: ::core::future::Future<Output = ::core::option::Option<T>>,
-            {
-                let signal = $Token::new();
-                // tokio clamps `Duration::MAX` to a deadline far in the future.
-                let deadline = ::tokio::time::sleep(timeout);
-                $crate::cooperative::run_cooperative(work(signal.clone()), deadline, || {
-                    signal.cancel();
-                })
-                .await
-            }
+            "that is already done still completes); `Duration::MAX` never cancels",
+            "(tokio clamps it to a deadline far in the future)."
         );
 
-        $crate::token_strategy!(@start $noun, "as a tokio task";
+        $crate::token_strategy!(@start $Token, $Handle, $noun, "as a tokio task", []
             /// # Panics
             ///
             /// Panics if called outside a tokio runtime, as `tokio::spawn` does.
-            pub fn start<W, F, T>(work: W) -> $Handle<T>
-            where
-                W: ::core::ops::FnOnce($Token) -> F,
-                F: ::core::future::Future<Output = ::core::option::Option<T>>
-                    + ::core::marker::Send
-                    + 'static,
-                T: ::core::marker::Send + 'static,
-            {
-                start_with($Token::new(), work)
-            }
         );
 
         $crate::token_strategy!(@start_with $noun, $child;
@@ -179,38 +154,13 @@ macro_rules! token_strategy {
     ) => {
         $crate::token_strategy!(@capabilities "async-std", $Token);
 
-        $crate::token_strategy!(@run_with_timeout $noun,
-            "`Duration::ZERO` cancels at once; `Duration::MAX` never cancels.";
-            pub async fn run_with_timeout<W, F, T>(
-                timeout: ::std::time::Duration,
-                work: W,
-            ) -> ::core::result::Result<$crate::Outcome<T>, $crate::Error>
-            where
-                W: ::core::ops::FnOnce($Token) -> F,
-                F: ::core::future::Future<Output = ::core::option::Option<T>>,
-            {
-                let signal = $Token::new();
-                // async-std's timer (async-io) treats an overflowing deadline as "never".
-                let deadline = ::async_std::task::sleep(timeout);
-                $crate::cooperative::run_cooperative(work(signal.clone()), deadline, || {
-                    signal.cancel();
-                })
-                .await
-            }
+        $crate::token_strategy!(@run_with_timeout $Token, $noun, ::async_std::task::sleep,
+            "`Duration::ZERO` cancels at once; `Duration::MAX` never cancels",
+            "(async-std's timer, async-io's, treats an overflowing deadline as",
+            "\"never\")."
         );
 
-        $crate::token_strategy!(@start $noun, "as an async-std task";
-            pub fn start<W, F, T>(work: W) -> $Handle<T>
-            where
-                W: ::core::ops::FnOnce($Token) -> F,
-                F: ::core::future::Future<Output = ::core::option::Option<T>>
-                    + ::core::marker::Send
-                    + 'static,
-                T: ::core::marker::Send + 'static,
-            {
-                start_with($Token::new(), work)
-            }
-        );
+        $crate::token_strategy!(@start $Token, $Handle, $noun, "as an async-std task", []);
 
         $crate::token_strategy!(@start_with $noun, $child;
             pub fn start_with<W, F, T>(signal: $Token, work: W) -> $Handle<T>
@@ -295,39 +245,13 @@ macro_rules! token_strategy {
     ) => {
         $crate::token_strategy!(@capabilities "smol", $Token);
 
-        $crate::token_strategy!(@run_with_timeout $noun,
-            "`Duration::ZERO` cancels at once; `Duration::MAX` never cancels.";
-            pub async fn run_with_timeout<W, F, T>(
-                timeout: ::std::time::Duration,
-                work: W,
-            ) -> ::core::result::Result<$crate::Outcome<T>, $crate::Error>
-            where
-                W: ::core::ops::FnOnce($Token) -> F,
-                F: ::core::future::Future<Output = ::core::option::Option<T>>,
-            {
-                let signal = $Token::new();
-                // `Timer::after` treats a deadline past `Instant`'s range as "never".
-                let deadline = async {
-                    ::async_io::Timer::after(timeout).await;
-                };
-                $crate::cooperative::run_cooperative(work(signal.clone()), deadline, || {
-                    signal.cancel();
-                })
-                .await
-            }
+        $crate::token_strategy!(@run_with_timeout $Token, $noun, ::async_io::Timer::after,
+            "`Duration::ZERO` cancels at once; `Duration::MAX` never cancels",
+            "(`Timer::after` treats a deadline past `Instant`'s range as \"never\")."
         );
 
-        $crate::token_strategy!(@start $noun, "on `ex`";
-            pub fn start<W, F, T>(ex: &::async_executor::Executor<'_>, work: W) -> $Handle<T>
-            where
-                W: ::core::ops::FnOnce($Token) -> F,
-                F: ::core::future::Future<Output = ::core::option::Option<T>>
-                    + ::core::marker::Send
-                    + 'static,
-                T: ::core::marker::Send + 'static,
-            {
-                start_with(ex, $Token::new(), work)
-            }
+        $crate::token_strategy!(@start $Token, $Handle, $noun, "on `ex`",
+            [ex: &::async_executor::Executor<'_>]
         );
 
         $crate::token_strategy!(@start_with $noun, $child;
@@ -423,7 +347,7 @@ macro_rules! token_strategy {
         pub const CAPABILITIES: $crate::Capabilities = crate::CAPABILITIES;
     };
 
-    (@run_with_timeout $noun:ident, $($edges:literal),+; $item:item) => {
+    (@run_with_timeout $Token:ident, $noun:ident, $sleep:path, $($edges:literal),+) => {
         #[doc = ::core::concat!(
             "Runs `work` with a fresh ", ::core::stringify!($noun),
             " until it returns or `timeout` passes; then\ncancels the ",
@@ -439,17 +363,42 @@ macro_rules! token_strategy {
         /// Dropping the returned future drops the work where it stands: no cleanup
         /// runs. Use [`start`] to let the work clean up after a cancel you do not
         /// wait for.
-        $item
+        pub async fn run_with_timeout<W, F, T>(
+            timeout: ::std::time::Duration,
+            work: W,
+        ) -> ::core::result::Result<$crate::Outcome<T>, $crate::Error>
+        where
+            W: ::core::ops::FnOnce($Token) -> F,
+            F: ::core::future::Future<Output = ::core::option::Option<T>>,
+        {
+            let signal = $Token::new();
+            $crate::cooperative::run_cooperative(work(signal.clone()), $sleep(timeout), || {
+                signal.cancel();
+            })
+            .await
+        }
     };
 
-    (@start $noun:ident, $where:literal; $item:item) => {
+    (@start $Token:ident, $Handle:ident, $noun:ident, $where:literal,
+        [$($ex:ident: $Ex:ty)?] $(#[$doc:meta])*
+    ) => {
         #[doc = ::core::concat!(
             "Starts `work` ", $where, " with a fresh ", ::core::stringify!($noun),
             "; the handle cancels the\n", ::core::stringify!($noun),
             " on `cancel` and when it is dropped."
         )]
         ///
-        $item
+        $(#[$doc])*
+        pub fn start<W, F, T>($($ex: $Ex,)? work: W) -> $Handle<T>
+        where
+            W: ::core::ops::FnOnce($Token) -> F,
+            F: ::core::future::Future<Output = ::core::option::Option<T>>
+                + ::core::marker::Send
+                + 'static,
+            T: ::core::marker::Send + 'static,
+        {
+            start_with($($ex,)? $Token::new(), work)
+        }
     };
 
     (@start_with $noun:ident, $child:ident; $item:item) => {
