@@ -19,8 +19,11 @@
 //! | [`smol`] | `smol` | `Executor::spawn` | `Task::cancel().await`, or drop the `Task` | cancels the task |
 //!
 //! Each module has `run_with_timeout`, `start` (returning a handle that
-//! implements [`CancelHandle`](cancel_contract::CancelHandle)) and
-//! `CAPABILITIES`.
+//! implements [`CancelHandle`]) and `CAPABILITIES`; no `start_with`, as an
+//! abort stops one task and no signal reaches a group.
+//! The contract's types these signatures name ([`Outcome`],
+//! [`Cancellation`], [`Error`], [`CancelHandle`], [`Capabilities`], [`Cap`])
+//! are re-exported at the crate root: this crate alone is enough to use it.
 //!
 //! # What it guarantees
 //!
@@ -33,7 +36,7 @@
 //!   the task: `async-task`, which both build on, drops the output of a task
 //!   that completes while a cancel is pending, and `cancel` returns `None`.
 //! - A panic in the work or in its `Drop` comes back as an
-//!   [`Error`](cancel_contract::Error), never as an abort of the process
+//!   [`Error`], never as an abort of the process
 //!   (invariant I7). tokio drops an aborted task inside `catch_unwind`;
 //!   `async-task` drops it inside `abort_on_panic`, so on async-std and smol
 //!   the work is wrapped and its `Drop` caught before `async-task` sees it.
@@ -51,7 +54,7 @@
 //! # #[cfg(feature = "tokio")]
 //! # {
 //! use std::time::Duration;
-//! use cancel_contract::Outcome;
+//! use cancel_abort::Outcome;
 //!
 //! #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! async fn main() {
@@ -78,8 +81,9 @@ pub mod tokio;
 #[cfg(any(feature = "async-std", feature = "smol"))]
 mod guarded;
 
-#[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
-use cancel_contract::{Cap, Capabilities};
+// The contract's types this crate's signatures name: with this crate alone in
+// `[dependencies]`, a user can name and match its results.
+pub use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Error, Outcome};
 
 /// What a forced stop does on every runtime; only what dropping the handle
 /// does differs between them.

@@ -5,8 +5,13 @@
 //! dropped; `Some(v)` if the task had completed). `Task::detach` is how smol
 //! lets a task run on.
 //!
-//! smol has no ambient runtime: `run_with_timeout` and `start` spawn onto the
-//! executor you pass, and someone must be running it.
+//! smol has no ambient runtime, so every smol module of cancel-lab follows
+//! one rule: a function that spawns a task onto an executor takes
+//! `ex: &Executor<'_>` as its first argument, and one that does not takes
+//! none.
+//! Here both `run_with_timeout` and `start` spawn the work as a task of its
+//! own, so both take `ex` (as `&Executor<'a>`: the work need only live as
+//! long as the executor), and someone must be running it.
 
 use std::future::Future;
 use std::sync::{Mutex, PoisonError};

@@ -41,6 +41,53 @@ where
     .await
 }
 
+/// One stop for a group of tasks: an `async_std::channel` that is closed to
+/// stop.
+///
+/// Clones share one channel. [`start_with`] hands each task started on it a
+/// receiver, and [`stop`](StopChannel::stop) closes the channel, which wakes
+/// every receiver at once and stays closed. Dropping the last clone closes
+/// it as well.
+#[derive(Debug, Clone)]
+pub struct StopChannel {
+    stop: Sender<()>,
+    // Kept so the channel closes only on a stop or when the last clone goes,
+    // never because the work dropped its receiver.
+    stopped: Receiver<()>,
+}
+
+impl StopChannel {
+    /// A new channel, not stopped.
+    pub fn new() -> StopChannel {
+        let (stop, stopped) = bounded(1);
+        StopChannel { stop, stopped }
+    }
+
+    /// Closes the channel: every receiver, those to come included, sees the
+    /// stop. Harmless to repeat.
+    pub fn stop(&self) {
+        self.stop.close();
+    }
+
+    /// `true` once [`stop`](StopChannel::stop) was called on this channel or
+    /// any clone of it.
+    pub fn is_stopped(&self) -> bool {
+        self.stop.is_closed()
+    }
+
+    /// A receiver of the stop, for work or a task it hands the stop on to:
+    /// `recv()` fails once the channel is closed.
+    pub fn receiver(&self) -> Receiver<()> {
+        self.stopped.clone()
+    }
+}
+
+impl Default for StopChannel {
+    fn default() -> Self {
+        StopChannel::new()
+    }
+}
+
 /// Starts `work` as an async-std task, handing it a receiver that is closed
 /// on stop; clones of it reach the work's children.
 pub fn start<W, F, T>(work: W) -> ChannelHandle<T>
@@ -49,35 +96,21 @@ where
     F: Future<Output = Option<T>> + Send + 'static,
     T: Send + 'static,
 {
-    let (stop, stopped) = bounded(1);
-    spawn(stop, stopped, false, work)
+    start_with(StopChannel::new(), work)
 }
 
-/// Like [`start`], but on a channel you share: closing `stop` once stops
-/// every task started on it. The handle's `request_stop` closes the shared
-/// channel too; dropping the handle does not (a clone of the sender goes).
-pub fn start_with<W, F, T>(stop: &Sender<()>, stopped: &Receiver<()>, work: W) -> ChannelHandle<T>
-where
-    W: FnOnce(Receiver<()>) -> F,
-    F: Future<Output = Option<T>> + Send + 'static,
-    T: Send + 'static,
-{
-    spawn(stop.clone(), stopped.clone(), true, work)
-}
-
-fn spawn<W, F, T>(
-    stop: Sender<()>,
-    stopped: Receiver<()>,
-    shared: bool,
-    work: W,
-) -> ChannelHandle<T>
+/// Like [`start`], but on the channel you give: start tasks on clones of one
+/// [`StopChannel`] and one [`StopChannel::stop`] stops them all. The
+/// handle's `request_stop` closes the whole channel too; dropping the handle
+/// drops its clone, which stops nothing while other clones are alive.
+pub fn start_with<W, F, T>(signal: StopChannel, work: W) -> ChannelHandle<T>
 where
     W: FnOnce(Receiver<()>) -> F,
     F: Future<Output = Option<T>> + Send + 'static,
     T: Send + 'static,
 {
     let done = Arc::new(AtomicBool::new(false));
-    let work = work(stopped);
+    let work = work(signal.receiver());
     let task = async_std::task::spawn({
         let done = Arc::clone(&done);
         async move {
@@ -87,33 +120,27 @@ where
             ended
         }
     });
-    ChannelHandle {
-        stop,
-        asked: AtomicBool::new(false),
-        shared,
-        done,
-        task,
-    }
+    ChannelHandle { signal, done, task }
 }
 
-/// A handle to work started with [`start`]. Dropping it drops the sender,
-/// which closes the channel: a stop.
+/// A handle to work started with [`start`]. Dropping it drops its clone of
+/// the channel, which closes it unless other clones keep it open: a stop.
 #[derive(Debug)]
 pub struct ChannelHandle<T> {
-    stop: Sender<()>,
-    // Whether a stop was asked for: `settle` needs it to tell `Stopped` from `Lost`.
-    asked: AtomicBool,
-    // Started with `start_with`: whoever shares the channel may close it.
-    shared: bool,
+    signal: StopChannel,
     done: Arc<AtomicBool>,
     task: JoinHandle<Result<Option<T>, Error>>,
 }
 
 impl<T: Send + 'static> ChannelHandle<T> {
+    /// The work's channel, to stop it from elsewhere or start more work on it.
+    pub fn signal(&self) -> &StopChannel {
+        &self.signal
+    }
+
     /// Closes the channel without waiting; harmless to repeat.
     pub fn request_stop(&self) {
-        self.asked.store(true, Ordering::Release);
-        self.stop.close();
+        self.signal.stop();
     }
 
     /// `true` once the work has returned.
@@ -128,20 +155,15 @@ impl<T: Send + 'static> ChannelHandle<T> {
     /// Dropping this future drops the handle, which stops the work unless
     /// it shares its channel (see [`start_with`]).
     pub async fn join(self) -> Result<Cancellation<T>, Error> {
-        // Keep the sender alive while we wait: dropping it would stop the work.
+        // Keep the channel alive while we wait: dropping it would stop the work.
         let ChannelHandle {
-            stop,
-            asked,
-            shared,
+            signal,
             done: _,
             task,
         } = self;
         let ended = task.await;
-        // Not `stop.is_closed()` alone: the channel also closes when the work
-        // drops its last receiver, and a `None` nobody asked for is `Lost`. A
-        // shared channel has other receivers: closed means someone stopped it.
-        let asked = asked.load(Ordering::Acquire) || (shared && stop.is_closed());
-        settle(ended, asked)
+        // Closed only by a stop: the channel keeps a receiver of its own.
+        settle(ended, signal.is_stopped())
     }
 }
 

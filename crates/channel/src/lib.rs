@@ -24,8 +24,18 @@
 //! or lag to handle. On async-std and smol, closing an `async-channel` wakes
 //! every receiver, clones included, and stays closed: it serves both cases.
 //!
-//! In every case, dropping the sender is a stop message too: a dropped handle
-//! stops its work.
+//! Each module has `run_with_timeout`, `start`, `start_with` and
+//! `CAPABILITIES`, and a `StopChannel`: the channel of the table's last
+//! column as one value, with `new`, `stop`, `is_stopped` and `receiver`.
+//! `start` makes one per work; `start_with(signal, work)` (smol:
+//! `start_with(ex, signal, work)`) takes one you share, so one `stop` stops a
+//! group of tasks. Dropping the last clone of a channel is a stop message
+//! too: a dropped handle stops its work unless the channel is shared. A
+//! handle lends its channel with `signal()`.
+//!
+//! The contract's types these signatures name ([`Outcome`],
+//! [`Cancellation`], [`Error`], [`CancelHandle`], [`Capabilities`], [`Cap`])
+//! are re-exported at the crate root: this crate alone is enough to use it.
 //!
 //! # Example
 //!
@@ -33,7 +43,7 @@
 //! # #[cfg(feature = "tokio")]
 //! # {
 //! use std::time::Duration;
-//! use cancel_contract::Outcome;
+//! use cancel_channel::Outcome;
 //!
 //! #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! async fn main() {
@@ -61,7 +71,9 @@ pub mod smol;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
-use cancel_contract::{Cap, Capabilities};
+// The contract's types this crate's signatures name: with this crate alone in
+// `[dependencies]`, a user can name and match its results.
+pub use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Error, Outcome};
 
 /// What a stop message does, on every runtime (the suite observes each).
 pub const CAPABILITIES: Capabilities = Capabilities {

@@ -1,9 +1,13 @@
 //! Stop messages on smol: an `async_channel` that is closed to stop.
 //!
-//! smol has no ambient runtime: `start` spawns onto the executor you pass.
+//! smol has no ambient runtime, so every smol module of cancel-lab follows
+//! one rule: a function that spawns a task onto an executor takes
+//! `ex: &Executor<'_>` as its first argument, and one that does not takes
+//! none.
+//! Here `start` and `start_with` spawn the work; `run_with_timeout` runs it
+//! inside the caller's task and needs no executor.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_channel::{Receiver, Sender, bounded};
@@ -42,6 +46,53 @@ where
     .await
 }
 
+/// One stop for a group of tasks: an `async_channel` that is closed to
+/// stop.
+///
+/// Clones share one channel. [`start_with`] hands each task started on it a
+/// receiver, and [`stop`](StopChannel::stop) closes the channel, which wakes
+/// every receiver at once and stays closed. Dropping the last clone closes
+/// it as well.
+#[derive(Debug, Clone)]
+pub struct StopChannel {
+    stop: Sender<()>,
+    // Kept so the channel closes only on a stop or when the last clone goes,
+    // never because the work dropped its receiver.
+    stopped: Receiver<()>,
+}
+
+impl StopChannel {
+    /// A new channel, not stopped.
+    pub fn new() -> StopChannel {
+        let (stop, stopped) = bounded(1);
+        StopChannel { stop, stopped }
+    }
+
+    /// Closes the channel: every receiver, those to come included, sees the
+    /// stop. Harmless to repeat.
+    pub fn stop(&self) {
+        self.stop.close();
+    }
+
+    /// `true` once [`stop`](StopChannel::stop) was called on this channel or
+    /// any clone of it.
+    pub fn is_stopped(&self) -> bool {
+        self.stop.is_closed()
+    }
+
+    /// A receiver of the stop, for work or a task it hands the stop on to:
+    /// `recv()` fails once the channel is closed.
+    pub fn receiver(&self) -> Receiver<()> {
+        self.stopped.clone()
+    }
+}
+
+impl Default for StopChannel {
+    fn default() -> Self {
+        StopChannel::new()
+    }
+}
+
 /// Starts `work` on `ex`, handing it a receiver that is closed on stop;
 /// clones of it reach the work's children.
 pub fn start<W, F, T>(ex: &Executor<'_>, work: W) -> ChannelHandle<T>
@@ -50,67 +101,45 @@ where
     F: Future<Output = Option<T>> + Send + 'static,
     T: Send + 'static,
 {
-    let (stop, stopped) = bounded(1);
-    spawn(ex, stop, stopped, false, work)
+    start_with(ex, StopChannel::new(), work)
 }
 
-/// Like [`start`], but on a channel you share: closing `stop` once stops
-/// every task started on it. The handle's `request_stop` closes the shared
-/// channel too; dropping the handle does not (a clone of the sender goes).
-pub fn start_with<W, F, T>(
-    ex: &Executor<'_>,
-    stop: &Sender<()>,
-    stopped: &Receiver<()>,
-    work: W,
-) -> ChannelHandle<T>
+/// Like [`start`], but on the channel you give: start tasks on clones of one
+/// [`StopChannel`] and one [`StopChannel::stop`] stops them all. The
+/// handle's `request_stop` closes the whole channel too; dropping the handle
+/// drops its clone, which stops nothing while other clones are alive.
+pub fn start_with<W, F, T>(ex: &Executor<'_>, signal: StopChannel, work: W) -> ChannelHandle<T>
 where
     W: FnOnce(Receiver<()>) -> F,
     F: Future<Output = Option<T>> + Send + 'static,
     T: Send + 'static,
 {
-    spawn(ex, stop.clone(), stopped.clone(), true, work)
-}
-
-fn spawn<W, F, T>(
-    ex: &Executor<'_>,
-    stop: Sender<()>,
-    stopped: Receiver<()>,
-    shared: bool,
-    work: W,
-) -> ChannelHandle<T>
-where
-    W: FnOnce(Receiver<()>) -> F,
-    F: Future<Output = Option<T>> + Send + 'static,
-    T: Send + 'static,
-{
-    let task = ex.spawn(catch_panics(work(stopped)));
+    let task = ex.spawn(catch_panics(work(signal.receiver())));
     ChannelHandle {
-        stop,
-        asked: AtomicBool::new(false),
-        shared,
+        signal,
         task: Some(task.fallible()),
     }
 }
 
-/// A handle to work started with [`start`]. Dropping it closes the channel:
-/// a stop.
+/// A handle to work started with [`start`]. Dropping it drops its clone of
+/// the channel, which closes it unless other clones keep it open: a stop.
 #[derive(Debug)]
 pub struct ChannelHandle<T> {
-    stop: Sender<()>,
-    // Whether a stop was asked for: `settle` needs it to tell `Stopped` from `Lost`.
-    asked: AtomicBool,
-    // Started with `start_with`: whoever shares the channel may close it.
-    shared: bool,
+    signal: StopChannel,
     // `Some` until joined. On drop it is detached, not dropped: dropping a
     // smol Task would drop the work at once, before it could clean up.
     task: Option<FallibleTask<Result<Option<T>, Error>>>,
 }
 
 impl<T: Send + 'static> ChannelHandle<T> {
+    /// The work's channel, to stop it from elsewhere or start more work on it.
+    pub fn signal(&self) -> &StopChannel {
+        &self.signal
+    }
+
     /// Closes the channel without waiting; harmless to repeat.
     pub fn request_stop(&self) {
-        self.asked.store(true, Ordering::Release);
-        self.stop.close();
+        self.signal.stop();
     }
 
     /// `true` once the work has returned.
@@ -132,22 +161,17 @@ impl<T: Send + 'static> ChannelHandle<T> {
         // `None`: the executor dropped the task before it ended.
         let ended = task.await.unwrap_or_else(|| Err(executor_gone()));
         self.task = None;
-        // Not `stop.is_closed()` alone: the channel also closes when the work
-        // drops its last receiver, and a `None` nobody asked for is `Lost`. A
-        // shared channel has other receivers: closed means someone stopped it.
-        let asked = self.asked.load(Ordering::Acquire) || (self.shared && self.stop.is_closed());
-        settle(ended, asked)
+        // Closed only by a stop: the channel keeps a receiver of its own.
+        settle(ended, self.signal.is_stopped())
     }
 }
 
 impl<T> Drop for ChannelHandle<T> {
     fn drop(&mut self) {
-        // A shared channel stays open for the other tasks on it.
-        if !self.shared {
-            self.stop.close();
-        }
         if let Some(task) = self.task.take() {
             // Let the work see the close and clean up; see the field comment.
+            // The channel closes when `signal`, dropped after this, was its
+            // last clone.
             task.detach();
         }
     }

@@ -50,6 +50,48 @@ pub async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|&stop| stop).await;
 }
 
+/// One stop for a group of tasks: a `watch` channel that becomes `true` on
+/// stop.
+///
+/// Clones share one channel. [`start_with`] hands each task started on it a
+/// receiver (see [`stopped`]), and [`stop`](StopChannel::stop) stops them all
+/// at once. Dropping the last clone is a stop as well: every receiver sees
+/// the sender gone.
+#[derive(Debug, Clone)]
+pub struct StopChannel(watch::Sender<bool>);
+
+impl StopChannel {
+    /// A new channel, not stopped.
+    pub fn new() -> StopChannel {
+        StopChannel(watch::Sender::new(false))
+    }
+
+    /// Says stop to every receiver, those to come included; harmless to
+    /// repeat.
+    pub fn stop(&self) {
+        // `send_replace` stores the value even when no receiver is left.
+        self.0.send_replace(true);
+    }
+
+    /// `true` once [`stop`](StopChannel::stop) was called on this channel or
+    /// any clone of it.
+    pub fn is_stopped(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// A receiver of the stop, for work or a task it hands the stop on to.
+    pub fn receiver(&self) -> watch::Receiver<bool> {
+        // `subscribe` marks the current value seen; `stopped` checks it anyway.
+        self.0.subscribe()
+    }
+}
+
+impl Default for StopChannel {
+    fn default() -> Self {
+        StopChannel::new()
+    }
+}
+
 /// Starts `work` as a tokio task, handing it a `watch` receiver that becomes
 /// `true` on stop (see [`stopped`]); clones of it reach the work's children.
 ///
@@ -62,44 +104,44 @@ where
     F: Future<Output = Option<T>> + Send + 'static,
     T: Send + 'static,
 {
-    start_with(&watch::Sender::new(false), work)
+    start_with(StopChannel::new(), work)
 }
 
-/// Like [`start`], but on a `watch` channel you share: one
-/// `stop.send_replace(true)` stops every task started on it. The handle's
-/// `request_stop` sends on the shared channel too; dropping the handle drops
-/// one clone of the sender, which stops nothing while others are alive.
+/// Like [`start`], but on the channel you give: start tasks on clones of one
+/// [`StopChannel`] and one [`StopChannel::stop`] stops them all. The
+/// handle's `request_stop` stops the whole channel too; dropping the handle
+/// drops its clone, which stops nothing while other clones are alive.
 ///
 /// # Panics
 ///
 /// Panics if called outside a tokio runtime, as `tokio::spawn` does.
-pub fn start_with<W, F, T>(stop: &watch::Sender<bool>, work: W) -> ChannelHandle<T>
+pub fn start_with<W, F, T>(signal: StopChannel, work: W) -> ChannelHandle<T>
 where
     W: FnOnce(watch::Receiver<bool>) -> F,
     F: Future<Output = Option<T>> + Send + 'static,
     T: Send + 'static,
 {
-    // `subscribe` marks the current value seen; `stopped` checks it anyway.
-    let task = tokio::spawn(catch_panics(work(stop.subscribe())));
-    ChannelHandle {
-        stop: stop.clone(),
-        task,
-    }
+    let task = tokio::spawn(catch_panics(work(signal.receiver())));
+    ChannelHandle { signal, task }
 }
 
-/// A handle to work started with [`start`]. Dropping it drops the sender,
-/// which every receiver sees as a stop.
+/// A handle to work started with [`start`]. Dropping it drops its clone of
+/// the channel: a stop, unless other clones keep the channel alive.
 #[derive(Debug)]
 pub struct ChannelHandle<T> {
-    stop: watch::Sender<bool>,
+    signal: StopChannel,
     task: JoinHandle<Result<Option<T>, Error>>,
 }
 
 impl<T: Send + 'static> ChannelHandle<T> {
+    /// The work's channel, to stop it from elsewhere or start more work on it.
+    pub fn signal(&self) -> &StopChannel {
+        &self.signal
+    }
+
     /// Sends the stop without waiting; harmless to repeat.
     pub fn request_stop(&self) {
-        // `send_replace` stores the value even when no receiver is left.
-        self.stop.send_replace(true);
+        self.signal.stop();
     }
 
     /// `true` once the work has returned.
@@ -114,13 +156,12 @@ impl<T: Send + 'static> ChannelHandle<T> {
     /// Dropping this future drops the handle, which stops the work unless
     /// it shares its channel (see [`start_with`]).
     pub async fn join(self) -> Result<Cancellation<T>, Error> {
-        // Keep the sender alive while we wait: dropping it would stop the work.
-        let ChannelHandle { stop, task } = self;
+        // Keep the channel alive while we wait: dropping it would stop the work.
+        let ChannelHandle { signal, task } = self;
         let ended = task
             .await
             .map_err(|e| Error::Lost(format!("the task ended without a result: {e}")));
-        let asked = *stop.borrow();
-        settle(ended.and_then(|r| r), asked)
+        settle(ended.and_then(|r| r), signal.is_stopped())
     }
 }
 
@@ -131,18 +172,26 @@ mod tests {
     use super::*;
 
     #[tokio::test(start_paused = true)]
-    async fn a_receiver_cloned_after_the_stop_still_sees_it() {
-        let (stop, mut first) = watch::channel(false);
-        stop.send_replace(true);
-        let mut late = first.clone();
+    async fn a_receiver_made_after_the_stop_still_sees_it() {
+        let stop = StopChannel::new();
+        let mut first = stop.receiver();
+        stop.stop();
+        let mut cloned = first.clone();
+        let mut late = stop.receiver();
         stopped(&mut first).await;
+        stopped(&mut cloned).await;
         stopped(&mut late).await;
+        assert!(stop.is_stopped());
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_dropped_sender_is_a_stop() {
-        let (stop, mut rx) = watch::channel(false);
+    async fn dropping_the_last_clone_is_a_stop() {
+        let stop = StopChannel::new();
+        let mut rx = stop.receiver();
+        let other = stop.clone();
         drop(stop);
+        assert!(!other.is_stopped());
+        drop(other);
         stopped(&mut rx).await;
     }
 }

@@ -8,15 +8,15 @@ use cancel_channel::tokio::stopped;
 use cancel_contract::Cancellation;
 
 #[tokio::test(start_paused = true)]
-async fn tokio_one_send_stops_every_task_and_a_dropped_handle_stops_none() {
-    let stop = tokio::sync::watch::Sender::new(false);
+async fn tokio_one_stop_stops_every_task_and_a_dropped_handle_stops_none() {
+    let stop = cancel_channel::tokio::StopChannel::new();
     let work = |mut rx| async move {
         stopped(&mut rx).await;
         None::<()>
     };
-    let dropped = cancel_channel::tokio::start_with(&stop, work);
+    let dropped = cancel_channel::tokio::start_with(stop.clone(), work);
     let handles: Vec<_> = (0..3)
-        .map(|_| cancel_channel::tokio::start_with(&stop, work))
+        .map(|_| cancel_channel::tokio::start_with(stop.clone(), work))
         .collect();
     drop(dropped);
     tokio::time::sleep(Duration::from_millis(10)).await;
@@ -24,25 +24,29 @@ async fn tokio_one_send_stops_every_task_and_a_dropped_handle_stops_none() {
         handles.iter().all(|h| !h.is_finished()),
         "the group runs on"
     );
-    stop.send_replace(true);
+    stop.stop();
+    assert!(
+        handles.iter().all(|h| h.signal().is_stopped()),
+        "every handle holds the one channel"
+    );
     for handle in handles {
         assert_eq!(handle.join().await, Ok(Cancellation::Stopped));
     }
 }
 
 #[test]
-fn async_std_one_close_stops_every_task() {
+fn async_std_one_stop_stops_every_task() {
     async_std::task::block_on(async {
-        let (stop, stopped) = async_std::channel::bounded::<()>(1);
+        let stop = cancel_channel::async_std::StopChannel::new();
         let handles: Vec<_> = (0..3)
             .map(|_| {
-                cancel_channel::async_std::start_with(&stop, &stopped, |rx| async move {
+                cancel_channel::async_std::start_with(stop.clone(), |rx| async move {
                     let _ = rx.recv().await;
                     None::<()>
                 })
             })
             .collect();
-        stop.close();
+        stop.stop();
         for handle in handles {
             assert_eq!(handle.join().await, Ok(Cancellation::Stopped));
         }
@@ -50,29 +54,29 @@ fn async_std_one_close_stops_every_task() {
 }
 
 #[test]
-fn smol_one_close_stops_every_task_and_a_dropped_handle_stops_none() {
+fn smol_one_stop_stops_every_task_and_a_dropped_handle_stops_none() {
     let ex = async_executor::Executor::new();
     futures_lite::future::block_on(ex.run(async {
-        let (stop, stopped) = async_channel::bounded::<()>(1);
+        let stop = cancel_channel::smol::StopChannel::new();
         let work = |rx: async_channel::Receiver<()>| async move {
             let _ = rx.recv().await;
             None::<()>
         };
-        let dropped = cancel_channel::smol::start_with(&ex, &stop, &stopped, work);
+        let dropped = cancel_channel::smol::start_with(&ex, stop.clone(), work);
         let handles: Vec<_> = (0..3)
-            .map(|_| cancel_channel::smol::start_with(&ex, &stop, &stopped, work))
+            .map(|_| cancel_channel::smol::start_with(&ex, stop.clone(), work))
             .collect();
         drop(dropped);
         async_io::Timer::after(Duration::from_millis(10)).await;
         assert!(
-            !stop.is_closed(),
+            !stop.is_stopped(),
             "dropping one handle left the channel open"
         );
         assert!(
             handles.iter().all(|h| !h.is_finished()),
             "the group runs on"
         );
-        stop.close();
+        stop.stop();
         for handle in handles {
             assert_eq!(handle.join().await, Ok(Cancellation::Stopped));
         }

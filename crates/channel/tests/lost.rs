@@ -1,6 +1,6 @@
 //! Work that returns `None` although nobody asked it to stop has neither an
 //! output nor a reason: every runtime's handle reports `Error::Lost`, even
-//! when the work dropped its receiver (which closes an `async-channel`).
+//! when the work dropped its receiver first.
 
 use cancel_contract::Error;
 

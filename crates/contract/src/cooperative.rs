@@ -11,8 +11,9 @@ use std::task::Poll;
 
 use crate::{Cancellation, Error, Outcome, run_slot};
 
-/// Runs cooperative `work` until `deadline` completes; then calls `stop` and
-/// keeps running the work until it ends, however long it takes.
+/// Runs cooperative `work` until `deadline` completes (with any output: a
+/// runtime's sleep or timer as it is); then calls `stop` and keeps running
+/// the work until it ends, however long it takes.
 ///
 /// `Some(v)` is [`Outcome::Completed`] even after the deadline (the output
 /// exists, so it wins: invariant I1); `None` after the stop is
@@ -42,7 +43,7 @@ pub async fn run_cooperative<F, T, D>(
 ) -> Result<Outcome<T>, Error>
 where
     F: Future<Output = Option<T>>,
-    D: Future<Output = ()>,
+    D: Future,
 {
     let mut slot = pin!(Some(work));
     let mut run = pin!(run_slot(slot.as_mut()));
@@ -50,7 +51,7 @@ where
     // Poll the work before the deadline, so output ready at the deadline wins (I1).
     let early = std::future::poll_fn(|cx| match run.as_mut().poll(cx) {
         Poll::Ready(result) => Poll::Ready(Some(result)),
-        Poll::Pending => deadline.as_mut().poll(cx).map(|()| None),
+        Poll::Pending => deadline.as_mut().poll(cx).map(|_| None),
     })
     .await;
     let (result, asked) = match early {
@@ -93,7 +94,7 @@ mod tests {
     #[test]
     fn output_before_the_deadline_completes_without_a_stop() {
         let stopped = Cell::new(false);
-        let r = poll_once(run_cooperative(ready(Some(1)), pending(), || {
+        let r = poll_once(run_cooperative(ready(Some(1)), pending::<()>(), || {
             stopped.set(true)
         }));
         assert_eq!(r, Poll::Ready(Ok(Outcome::Completed(1))));

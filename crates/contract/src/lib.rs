@@ -12,13 +12,30 @@
 //!   stop and wait for it (stop messages, tokens, flags).
 //! - [`run_slot`] and [`drop_slot`]: run work held in a pinned slot with its
 //!   panics caught, and drop it exactly when a strategy decides to.
+//! - [`delegate_cancel_handle!`]: a handle's inherent methods double as its
+//!   [`CancelHandle`] impl.
+//! - [`token_strategy!`] and [`token_strategy_tests!`]: one runtime module of
+//!   a token-shaped strategy, and the tests it passes, written once for
+//!   `cancel-token` (tokio-util's `CancellationToken`) and `cancel-scope`
+//!   (its `CancelScope`).
 //!
-//! No strategy code and no runtime live here (and the workspace's lints deny
-//! unchecked code in it): a strategy crate
-//! depends on this crate for the types above and on its runtimes directly,
-//! and re-exports what its signatures name, so its users need only it. The
-//! runtime adapters and probes the suite observes with are in the unpublished
-//! `cancel-harness` crate.
+//! No strategy runs here and no runtime is compiled (the workspace's lints
+//! deny unchecked code too): a strategy crate depends on this crate for the
+//! types above and on its runtimes directly, and re-exports what its
+//! signatures name, so its users need only it. The runtime adapters and
+//! probes the suite observes with are in the unpublished `cancel-harness`
+//! crate.
+//!
+//! `token_strategy!` is the one piece of strategy code kept here, as a
+//! template: `cancel-token` and `cancel-scope` would otherwise be renamed
+//! copies of each other, and neither may depend on the other. It is a macro
+//! rather than generic code over a token trait because the orphan rule keeps
+//! `cancel-token` from implementing this crate's trait for tokio-util's type
+//! (and a newtype would hand the work something other than tokio-util's
+//! token), and because the code calls a runtime (`::tokio::spawn`,
+//! `::async_io::Timer`, ...): a macro's paths resolve in the crate that
+//! expands it, which depends on that runtime, so this crate stays free of
+//! runtimes.
 //!
 //! # The contract
 //!
@@ -48,6 +65,7 @@ mod error;
 mod handle;
 mod outcome;
 mod slot;
+mod token_strategy;
 
 pub use capability::{Cap, Capabilities, Capability};
 pub use error::{Error, panic_message};

@@ -22,7 +22,12 @@
 //!   (`tests/loom.rs`); `timer`: the deadline thread; `wake`: waking outside locks.
 //! - The contract's strategy, one module and cargo feature per runtime, like
 //!   `cancel-token`'s: [`tokio`] (`tokio`), [`async_std`] (`async-std`),
-//!   [`smol`] (`smol`). With no feature on, no runtime is compiled.
+//!   [`smol`] (`smol`), each with `run_with_timeout`, `start`, `start_with`
+//!   (on the scope you give) and `CAPABILITIES`; a handle lends its scope
+//!   with `signal()`. With no feature on, no runtime is compiled.
+//! - The contract's types the strategy's signatures name ([`Outcome`],
+//!   [`Cancellation`], [`Error`], [`CancelHandle`], [`Capabilities`],
+//!   [`Cap`]), re-exported: this crate alone is enough to use it.
 //!
 //! # Example
 //!
@@ -41,6 +46,28 @@
 //! server.cancel_with("shutting down");
 //! assert!(either.is_cancelled());
 //! assert_eq!(either.cause().map(|c| c.to_string()).as_deref(), Some("shutting down"));
+//! ```
+//!
+//! The contract's strategy on tokio, the scope as the work's stop signal:
+//!
+//! ```
+//! # #[cfg(feature = "tokio")]
+//! # {
+//! use std::time::Duration;
+//! use cancel_scope::Outcome;
+//!
+//! #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! async fn main() {
+//!     let outcome = cancel_scope::tokio::run_with_timeout(Duration::from_millis(10), |scope| async move {
+//!         // `None` once the scope is cancelled: the work stopped on request.
+//!         let slept = scope.run_until_cancelled(tokio::time::sleep(Duration::from_secs(60)));
+//!         slept.await.map(|()| "done")
+//!     })
+//!     .await;
+//!     assert_eq!(outcome, Ok(Outcome::TimedOut));
+//! }
+//! # main();
+//! # }
 //! ```
 //!
 //! # Cancel safety
@@ -62,7 +89,7 @@ pub mod smol;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
-use std::error::Error;
+use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::pin::{Pin, pin};
@@ -70,7 +97,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use cancel_contract::{Cap, Capabilities};
+// The contract's types this crate's signatures name: with this crate alone in
+// `[dependencies]`, a user can name and match its results.
+pub use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Error, Outcome};
 
 pub use cause::{Cancelled, Cause, DeadlineExceeded};
 use node::Node;
@@ -188,7 +217,7 @@ impl CancelScope {
     /// Cancels this scope and all its descendants with `cause`: an error, or
     /// a message (`&str`, `String`). Returns `false`, and keeps the first
     /// cause, if it was already cancelled.
-    pub fn cancel_with(&self, cause: impl Into<Box<dyn Error + Send + Sync + 'static>>) -> bool {
+    pub fn cancel_with(&self, cause: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> bool {
         self.node.cancel(Cause::new(cause))
     }
 

@@ -78,7 +78,7 @@ fn a_typed_cause_can_be_downcast() {
             write!(f, "shutdown {}", self.0)
         }
     }
-    impl Error for Shutdown {}
+    impl std::error::Error for Shutdown {}
     let scope = CancelScope::new();
     scope.cancel_with(Shutdown(3));
     let cause = scope.cause().expect("cancelled");

@@ -17,14 +17,17 @@
 //! | [`smol`] | `smol` | `or` with `async_io::Timer` | `Executor::spawn` + `or` on a channel |
 //!
 //! Each module has `run_with_timeout`, `start` (returning a handle that
-//! implements [`CancelHandle`](cancel_contract::CancelHandle)) and
-//! `CAPABILITIES`.
+//! implements [`CancelHandle`]) and `CAPABILITIES`; no `start_with`, as each
+//! handle owns its own stop and no signal reaches a group.
+//! The contract's types these signatures name ([`Outcome`],
+//! [`Cancellation`], [`Error`], [`CancelHandle`], [`Capabilities`], [`Cap`])
+//! are re-exported at the crate root: this crate alone is enough to use it.
 //!
 //! # What it guarantees
 //!
 //! - The work is dropped **before** the timeout or the stop is reported, so
 //!   its `Drop` has run (invariant I4); a panicking `Drop` comes back as
-//!   [`Error::CleanupPanicked`](cancel_contract::Error::CleanupPanicked).
+//!   [`Error::CleanupPanicked`].
 //! - Output that is ready when the deadline or the stop is noticed wins over
 //!   the stop (invariant I1): the work is always polled first.
 //! - Nothing else: the work cannot `.await` any cleanup (it is never polled
@@ -37,7 +40,7 @@
 //! # #[cfg(feature = "tokio")]
 //! # {
 //! use std::time::Duration;
-//! use cancel_contract::Outcome;
+//! use cancel_select::Outcome;
 //!
 //! #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! async fn main() {
@@ -59,7 +62,9 @@ pub mod smol;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
-use cancel_contract::{Cap, Capabilities};
+// The contract's types this crate's signatures name: with this crate alone in
+// `[dependencies]`, a user can name and match its results.
+pub use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Error, Outcome};
 
 /// What drop-on-select does, on every runtime (the suite observes each).
 pub const CAPABILITIES: Capabilities = Capabilities {

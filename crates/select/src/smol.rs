@@ -1,7 +1,12 @@
 //! Drop-on-select on smol: `futures_lite::FutureExt::or` with an
 //! `async_io::Timer`, and a stop channel raced the same way.
 //!
-//! smol has no ambient runtime: `start` spawns onto the executor you pass.
+//! smol has no ambient runtime, so every smol module of cancel-lab follows
+//! one rule: a function that spawns a task onto an executor takes
+//! `ex: &Executor<'_>` as its first argument, and one that does not takes
+//! none.
+//! Here `start` spawns the work; `run_with_timeout` runs it inside the
+//! caller's task and needs no executor.
 
 use std::future::Future;
 use std::pin::pin;

@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use cancel_contract::Outcome;
+//! use cancel_thread::Outcome;
 //!
 //! async_std::task::block_on(async {
 //!     let outcome = cancel_thread::async_std::run_with_timeout(Duration::from_millis(5), |flag| {
@@ -48,9 +48,9 @@ pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
 ///
 /// Dropping the returned future sets the flag but cannot wait: the work may
 /// still be running until it next looks at its flag.
-pub async fn run_with_timeout<T, F>(timeout: Duration, work: F) -> Result<Outcome<T>, Error>
+pub async fn run_with_timeout<W, T>(timeout: Duration, work: W) -> Result<Outcome<T>, Error>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     let flag = StopFlag::new();
@@ -71,9 +71,9 @@ where
 
 /// Starts `work` on async-std's blocking pool and returns a handle whose
 /// `cancel` sets its flag and waits until it has returned.
-pub fn start<T, F>(work: F) -> ThreadHandle<T>
+pub fn start<W, T>(work: W) -> ThreadHandle<T>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     start_with(StopFlag::new(), work)
@@ -82,9 +82,9 @@ where
 /// Like [`start`], but with the flag you give: tasks started with clones
 /// of one flag all stop when it is set once. The handle's `request_stop`
 /// and `Drop` set this flag, so they stop every task that shares it.
-pub fn start_with<T, F>(flag: StopFlag, work: F) -> ThreadHandle<T>
+pub fn start_with<W, T>(flag: StopFlag, work: W) -> ThreadHandle<T>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     let done = Arc::new(AtomicBool::new(false));
@@ -118,6 +118,11 @@ pub struct ThreadHandle<T> {
 }
 
 impl<T: Send + 'static> ThreadHandle<T> {
+    /// The work's flag, to stop it from elsewhere or to hand to other work.
+    pub fn signal(&self) -> &StopFlag {
+        &self.flag
+    }
+
     /// Asks the work to stop without waiting: sets its flag. Harmless to
     /// repeat, and after the work has ended.
     pub fn request_stop(&self) {
@@ -127,11 +132,6 @@ impl<T: Send + 'static> ThreadHandle<T> {
     /// `true` once the work has returned, finished or stopped.
     pub fn is_finished(&self) -> bool {
         self.done.load(Ordering::Acquire)
-    }
-
-    /// The work's flag, to stop it from elsewhere or to hand to other work.
-    pub fn flag(&self) -> &StopFlag {
-        &self.flag
     }
 
     /// Waits until the work returns on its own, or because a stop was
@@ -151,7 +151,7 @@ impl<T: Send + 'static> ThreadHandle<T> {
     }
 
     /// Lets the work run on without a handle: unlike dropping the handle,
-    /// this does not set the flag. Keep a clone of [`flag`](ThreadHandle::flag)
+    /// this does not set the flag. Keep a clone of [`signal`](ThreadHandle::signal)
     /// to stop it later.
     pub fn detach(mut self) {
         // Dropping an async-std JoinHandle detaches the task.

@@ -18,13 +18,17 @@
 //! | module | feature | the work runs on | timeout | start / cancel |
 //! |---|---|---|---|---|
 //! | [`std_thread`] | — | `std::thread::spawn` | `mpsc::Receiver::recv_timeout`, then `join` | blocking `ThreadHandle::cancel` |
-//! | [`tokio`] | `tokio` | `tokio::task::spawn_blocking` | `tokio::time::timeout` on the `JoinHandle` | `ThreadHandle`, a [`CancelHandle`](cancel_contract::CancelHandle) |
+//! | [`tokio`] | `tokio` | `tokio::task::spawn_blocking` | `tokio::time::timeout` on the `JoinHandle` | `ThreadHandle`, a [`CancelHandle`] |
 //! | [`async_std`] | `async-std` | `async_std::task::spawn_blocking` | `async_std::future::timeout` on the `JoinHandle` | `ThreadHandle`, a `CancelHandle` |
 //! | [`smol`] | `smol` | `blocking::unblock` | `or` with `async_io::Timer` | `ThreadHandle`, a `CancelHandle` |
 //!
-//! Each module has `run_with_timeout`, `start` and `CAPABILITIES`; none needs
-//! an executor passed in, because every blocking pool here is global or
-//! ambient.
+//! Each module has `run_with_timeout`, `start`, `start_with` (on a
+//! [`StopFlag`] you share) and `CAPABILITIES`; a handle lends its flag with
+//! `signal()`. None needs an executor passed in, because every blocking pool
+//! here is global or ambient.
+//! The contract's types these signatures name ([`Outcome`],
+//! [`Cancellation`], [`Error`], [`CancelHandle`], [`Capabilities`], [`Cap`])
+//! are re-exported at the crate root: this crate alone is enough to use it.
 //!
 //! # What it guarantees
 //!
@@ -53,7 +57,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use cancel_contract::{Cancellation, Outcome};
+//! use cancel_thread::{Cancellation, Outcome};
 //! use cancel_thread::std_thread;
 //!
 //! // Blocking work that looks at its flag between small steps.
@@ -86,7 +90,7 @@
 //! # #[cfg(feature = "tokio")]
 //! # {
 //! use std::time::Duration;
-//! use cancel_contract::Outcome;
+//! use cancel_thread::Outcome;
 //!
 //! #[tokio::main]
 //! async fn main() {
@@ -114,7 +118,9 @@ pub mod tokio;
 
 pub use flag::StopFlag;
 
-use cancel_contract::{Cancellation, Cap, Capabilities, Error};
+// The contract's types this crate's signatures name: with this crate alone in
+// `[dependencies]`, a user can name and match its results.
+pub use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Error, Outcome};
 
 /// What a thread with a stop flag does, on every runtime and on a plain
 /// `std::thread` (the suite observes each).
@@ -179,12 +185,12 @@ impl Drop for StopOnDrop<'_> {
 /// the panic in whoever awaits the task, not return it as a value the way
 /// tokio's `JoinError` does.
 #[cfg(any(feature = "async-std", feature = "smol"))]
-fn caught<T, F>(
+fn caught<W, T>(
     flag: StopFlag,
-    work: F,
+    work: W,
 ) -> impl FnOnce() -> Result<Option<T>, Error> + Send + 'static
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     use std::panic::{AssertUnwindSafe, catch_unwind};

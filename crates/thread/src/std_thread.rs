@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use cancel_contract::Outcome;
+//! use cancel_thread::Outcome;
 //! use cancel_thread::std_thread;
 //!
 //! let outcome = std_thread::run_with_timeout(Duration::from_millis(5), |flag| {
@@ -49,9 +49,9 @@ pub const CAPABILITIES: Capabilities = crate::CAPABILITIES;
 ///
 /// Panics if the operating system cannot start a thread, as
 /// [`std::thread::spawn`] does.
-pub fn run_with_timeout<T, F>(timeout: Duration, work: F) -> Result<Outcome<T>, Error>
+pub fn run_with_timeout<W, T>(timeout: Duration, work: W) -> Result<Outcome<T>, Error>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     let flag = StopFlag::new();
@@ -79,9 +79,9 @@ where
 ///
 /// Panics if the operating system cannot start a thread, as
 /// [`std::thread::spawn`] does.
-pub fn start<T, F>(work: F) -> ThreadHandle<T>
+pub fn start<W, T>(work: W) -> ThreadHandle<T>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     start_with(StopFlag::new(), work)
@@ -90,9 +90,9 @@ where
 /// Like [`start`], but with the flag you give: tasks started with clones
 /// of one flag all stop when it is set once. The handle's `request_stop`
 /// and `Drop` set this flag, so they stop every task that shares it.
-pub fn start_with<T, F>(flag: StopFlag, work: F) -> ThreadHandle<T>
+pub fn start_with<W, T>(flag: StopFlag, work: W) -> ThreadHandle<T>
 where
-    F: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
     let thread = std::thread::spawn({
@@ -117,6 +117,11 @@ pub struct ThreadHandle<T> {
 }
 
 impl<T> ThreadHandle<T> {
+    /// The work's flag, to stop it from elsewhere or to hand to other work.
+    pub fn signal(&self) -> &StopFlag {
+        &self.flag
+    }
+
     /// Asks the work to stop without waiting: sets its flag. Harmless to
     /// repeat, and after the work has ended.
     pub fn request_stop(&self) {
@@ -126,11 +131,6 @@ impl<T> ThreadHandle<T> {
     /// `true` once the work's thread has returned, finished or stopped.
     pub fn is_finished(&self) -> bool {
         self.thread.as_ref().is_none_or(JoinHandle::is_finished)
-    }
-
-    /// The work's flag, to stop it from elsewhere or to hand to other work.
-    pub fn flag(&self) -> &StopFlag {
-        &self.flag
     }
 
     /// Sets the flag and blocks until the work has returned.
@@ -153,7 +153,7 @@ impl<T> ThreadHandle<T> {
     }
 
     /// Lets the work run on without a handle: unlike dropping the handle,
-    /// this does not set the flag. Keep a clone of [`flag`](ThreadHandle::flag)
+    /// this does not set the flag. Keep a clone of [`signal`](ThreadHandle::signal)
     /// to stop it later.
     pub fn detach(mut self) {
         // Dropping a std JoinHandle detaches the thread.
@@ -276,7 +276,7 @@ mod tests {
     fn dropping_the_handle_sets_the_flag() {
         let (ended_tx, ended_rx) = mpsc::channel::<()>();
         let handle = start(until_stopped(ended_tx));
-        let flag = handle.flag().clone();
+        let flag = handle.signal().clone();
         drop(handle);
         assert!(flag.is_stopped());
         // The work sees the flag and returns: its sender is dropped.
@@ -287,7 +287,7 @@ mod tests {
     fn a_detached_thread_runs_on_until_its_flag_is_set() {
         let (ended_tx, ended_rx) = mpsc::channel::<()>();
         let handle = start(until_stopped(ended_tx));
-        let flag = handle.flag().clone();
+        let flag = handle.signal().clone();
         handle.detach();
         assert!(!flag.is_stopped());
         assert_eq!(

@@ -16,9 +16,13 @@
 //! | [`async_std`] | `async-std` | `async_std::task::sleep` | `async_std::task::spawn` |
 //! | [`smol`] | `smol` | `async_io::Timer` | `Executor::spawn` |
 //!
-//! Each module has `run_with_timeout`, `start` (its handle implements
-//! [`CancelHandle`](cancel_contract::CancelHandle) and cancels the token when
-//! dropped, through the token's `drop_guard`) and `CAPABILITIES`.
+//! Each module has `run_with_timeout`, `start`, `start_with` (on the token
+//! you give) and `CAPABILITIES`. A handle implements [`CancelHandle`],
+//! cancels its token when dropped, through the token's `drop_guard`, and
+//! lends it with `signal()`.
+//! The contract's types these signatures name ([`Outcome`],
+//! [`Cancellation`], [`Error`], [`CancelHandle`], [`Capabilities`], [`Cap`])
+//! are re-exported at the crate root: this crate alone is enough to use it.
 //!
 //! The token is tokio-util's, built on tokio's synchronisation primitives
 //! only: it needs no tokio runtime, and the conformance suite observes it
@@ -37,7 +41,7 @@
 //! # #[cfg(feature = "tokio")]
 //! # {
 //! use std::time::Duration;
-//! use cancel_contract::Outcome;
+//! use cancel_token::Outcome;
 //!
 //! #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! async fn main() {
@@ -65,7 +69,9 @@ pub mod smol;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
-use cancel_contract::{Cap, Capabilities};
+// The contract's types this crate's signatures name: with this crate alone in
+// `[dependencies]`, a user can name and match its results.
+pub use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Error, Outcome};
 pub use tokio_util::sync::CancellationToken;
 
 /// What a cancellation token does, on every runtime (the suite observes each).

@@ -71,14 +71,3 @@ async fn a_child_spawned_without_a_token_outlives_the_cancel() {
         "and finishes on its own, long after"
     );
 }
-
-#[tokio::test(start_paused = true)]
-async fn joining_finished_work_cancels_nothing() {
-    // The work hands out a child token and finishes: no stop was asked, so
-    // the child must stay uncancelled after `join` (and the handle) are gone.
-    let handle = cancel_token::tokio::start(|token| async move { Some(token.child_token()) });
-    let Ok(Cancellation::Finished(child)) = handle.join().await else {
-        panic!("the work finished with its child token");
-    };
-    assert!(!child.is_cancelled());
-}

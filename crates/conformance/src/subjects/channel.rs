@@ -24,7 +24,7 @@ macro_rules! channel_on_tokio {
             const CAPABILITIES: Capabilities = cancel_channel::tokio::CAPABILITIES;
             const GROUP_SIGNAL: bool = true;
             type Handle<T: Send + 'static> = cancel_channel::tokio::ChannelHandle<T>;
-            type Group = tokio::sync::watch::Sender<bool>;
+            type Group = cancel_channel::tokio::StopChannel;
 
             async fn run_with_timeout<W: Play>(
                 rt: &<$runtime as Runtime>::Handle,
@@ -51,7 +51,7 @@ macro_rules! channel_on_tokio {
             }
 
             fn group() -> Self::Group {
-                tokio::sync::watch::Sender::new(false)
+                cancel_channel::tokio::StopChannel::new()
             }
 
             fn start_in<W: Play>(
@@ -60,16 +60,16 @@ macro_rules! channel_on_tokio {
                 work: W,
             ) -> Self::Handle<W::Output> {
                 let rt = rt.clone();
-                cancel_channel::tokio::start_with(group, move |stop| listen(rt, work, stop))
+                cancel_channel::tokio::start_with(group.clone(), move |stop| listen(rt, work, stop))
             }
 
             fn stop_group<T: Send + 'static>(group: &Self::Group, _handles: &[Self::Handle<T>]) {
-                group.send_replace(true);
+                group.stop();
             }
 
             fn checkpoint(group: &Self::Group) -> Option<bool> {
-                // Sender and receivers read one value behind one lock.
-                Some(*group.borrow())
+                // The sender and its receivers read one value behind one lock.
+                Some(group.is_stopped())
             }
         }
     };
@@ -94,13 +94,13 @@ channel_on_tokio!(TokioMultiThread);
 /// through async-std, 2 for smol): `recv()` failing means "closed", the stop.
 /// A child gets a clone.
 macro_rules! channel_closable_on {
-    ($runtime:ty, $module:ident, $($channel:ident)::+ $(, $ex:ident)?) => {
+    ($runtime:ty, $module:ident $(, $ex:ident)?) => {
         impl Subject<$runtime> for Channel {
             const KIND: StrategyKind = StrategyKind::Channel;
             const CAPABILITIES: Capabilities = cancel_channel::$module::CAPABILITIES;
             const GROUP_SIGNAL: bool = true;
             type Handle<T: Send + 'static> = cancel_channel::$module::ChannelHandle<T>;
-            type Group = ($($channel)::+::Sender<()>, $($channel)::+::Receiver<()>);
+            type Group = cancel_channel::$module::StopChannel;
 
             async fn run_with_timeout<W: Play>(
                 rt: &<$runtime as Runtime>::Handle,
@@ -120,29 +120,28 @@ macro_rules! channel_closable_on {
             }
 
             fn group() -> Self::Group {
-                $($channel)::+::bounded(1)
+                cancel_channel::$module::StopChannel::new()
             }
 
             fn start_in<W: Play>(
                 rt: &<$runtime as Runtime>::Handle,
-                (stop, stopped): &Self::Group,
+                group: &Self::Group,
                 work: W,
             ) -> Self::Handle<W::Output> {
                 let rt2 = rt.clone();
                 cancel_channel::$module::start_with(
                     $(&super::$ex(rt),)?
-                    stop,
-                    stopped,
+                    group.clone(),
                     move |stop| closable!(rt2, work, stop),
                 )
             }
 
-            fn stop_group<T: Send + 'static>((stop, _): &Self::Group, _handles: &[Self::Handle<T>]) {
-                stop.close();
+            fn stop_group<T: Send + 'static>(group: &Self::Group, _handles: &[Self::Handle<T>]) {
+                group.stop();
             }
 
-            fn checkpoint((_, stopped): &Self::Group) -> Option<bool> {
-                Some(stopped.is_closed())
+            fn checkpoint(group: &Self::Group) -> Option<bool> {
+                Some(group.is_stopped())
             }
         }
     };
@@ -163,5 +162,5 @@ macro_rules! closable {
     }};
 }
 
-channel_closable_on!(AsyncStd, async_std, async_std::channel);
-channel_closable_on!(Smol, smol, async_channel, smol_executor);
+channel_closable_on!(AsyncStd, async_std);
+channel_closable_on!(Smol, smol, smol_executor);
