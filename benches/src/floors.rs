@@ -311,7 +311,12 @@ impl Floor {
     /// `benches/README.md` for why each). Every [`Metric`] is a wake-up or a
     /// timer, so every one has a floor.
     pub fn of(target: Target, metric: Metric) -> Floor {
-        let same_thread = target.runtime == RuntimeKind::TokioCurrentThread;
+        // Whether the canceller's own thread runs the executor that polls
+        // the work: then the wake needs no other thread.
+        let same_thread = match target.runtime {
+            RuntimeKind::TokioCurrentThread => true,
+            RuntimeKind::TokioMultiThread | RuntimeKind::AsyncStd | RuntimeKind::Smol => false,
+        };
         let on_threads =
             cancel_conformance::facts(target.strategy, target.runtime).on_blocking_threads;
         match metric {

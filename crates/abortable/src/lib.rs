@@ -115,6 +115,8 @@ pub mod smol;
 pub mod tokio;
 
 pub use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Error, Outcome};
+/// The stop a handle lends with `signal()`.
+pub use futures_util::future::AbortHandle;
 
 #[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
 use std::future::Future;

@@ -82,6 +82,11 @@ pub struct AbortableHandle<T> {
 }
 
 impl<T: Send + 'static> AbortableHandle<T> {
+    /// The work's futures `AbortHandle`: a clone aborts it from elsewhere.
+    pub fn signal(&self) -> &AbortHandle {
+        &self.abort
+    }
+
     /// Aborts the work without waiting: it stops at its task's next poll.
     /// Harmless to repeat, and after the work has finished.
     pub fn request_stop(&self) {
