@@ -29,7 +29,8 @@ fn smol_executor(
 }
 
 /// The group items of a strategy with no signal that reaches a group
-/// (`select`, `abort`): its tasks start alone and stop one handle at a time.
+/// (`select`, `abort`, `abortable`): its tasks start alone and stop one
+/// handle at a time.
 macro_rules! no_group_signal {
     ($runtime:ty) => {
         const GROUP_SIGNAL: bool = false;
@@ -59,3 +60,51 @@ macro_rules! no_group_signal {
     };
 }
 use no_group_signal;
+
+/// The adapter of a strategy whose work is a plain future, stopped from
+/// outside (`select`, `abort`, `abortable`): `$module::start(work)` and
+/// `$module::run_with_timeout(timeout, work)` on each runtime. On smol,
+/// `start` takes the executor first; so does `run_with_timeout` where it
+/// spawns too (`run_with_timeout_spawns = smol_executor`).
+macro_rules! forced_subject {
+    ($subject:ident, $crate_:ident, $handle:ident $(, run_with_timeout_spawns = $rex:ident)?) => {
+        $crate::subjects::forced_subject!(@on $subject, $crate_, $handle,
+            cancel_harness::runtime::TokioCurrentThread, tokio, [], []);
+        $crate::subjects::forced_subject!(@on $subject, $crate_, $handle,
+            cancel_harness::runtime::TokioMultiThread, tokio, [], []);
+        $crate::subjects::forced_subject!(@on $subject, $crate_, $handle,
+            cancel_harness::runtime::AsyncStd, async_std, [], []);
+        $crate::subjects::forced_subject!(@on $subject, $crate_, $handle,
+            cancel_harness::runtime::Smol, smol, [smol_executor], [$($rex)?]);
+    };
+    (@on $subject:ident, $crate_:ident, $handle:ident, $runtime:ty, $module:ident,
+        [$($ex:ident)?], [$($rex:ident)?]) => {
+        impl $crate::Subject<$runtime> for $subject {
+            const KIND: $crate::StrategyKind = $crate::StrategyKind::$subject;
+            const CAPABILITIES: cancel_contract::Capabilities = $crate_::$module::CAPABILITIES;
+            type Handle<T: Send + 'static> = $crate_::$module::$handle<T>;
+            $crate::subjects::no_group_signal!($runtime);
+
+            async fn run_with_timeout<W: $crate::Play>(
+                rt: &<$runtime as cancel_harness::runtime::Runtime>::Handle,
+                timeout: std::time::Duration,
+                work: W,
+            ) -> Result<cancel_contract::Outcome<W::Output>, cancel_contract::Error> {
+                $crate_::$module::run_with_timeout(
+                    $(&$crate::subjects::$rex(rt),)?
+                    timeout,
+                    work.forced(rt.clone()),
+                )
+                .await
+            }
+
+            fn start<W: $crate::Play>(
+                rt: &<$runtime as cancel_harness::runtime::Runtime>::Handle,
+                work: W,
+            ) -> Self::Handle<W::Output> {
+                $crate_::$module::start($(&$crate::subjects::$ex(rt),)? work.forced(rt.clone()))
+            }
+        }
+    };
+}
+use forced_subject;
