@@ -96,8 +96,11 @@ const fn capabilities(cancel_on_handle_drop: Cap) -> Capabilities {
         stops_children: Cap::No,
         // An abort takes effect when the task next yields, not before.
         stops_cpu_bound: Cap::No,
-        // Aborting the task drops its await on the blocking call, not the call.
-        stops_blocking: Cap::No,
+        // An abort reaches the task, not the thread the blocking call runs on.
+        interrupts_blocking: Cap::No,
+        // Aborting the task drops its await on the blocking call, not the
+        // call: the task ends at once, the call runs on.
+        leaves_blocking_running: Cap::Yes,
         cancel_on_handle_drop,
         // The work is stopped from outside, at whichever `.await` it is on.
         needs_cooperation: Cap::No,

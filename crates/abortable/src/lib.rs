@@ -133,8 +133,11 @@ const CAPABILITIES: Capabilities = Capabilities {
     stops_children: Cap::No,
     // The flag is read only when the `Abortable` is polled, between the work's polls.
     stops_cpu_bound: Cap::No,
-    // Dropping the future that awaits a blocking call leaves the call running.
-    stops_blocking: Cap::No,
+    // An abort reaches the future, not the thread the blocking call runs on.
+    interrupts_blocking: Cap::No,
+    // Dropping the future that awaits a blocking call returns at once and
+    // leaves the call running on its blocking thread.
+    leaves_blocking_running: Cap::Yes,
     // Dropping a futures `AbortHandle` is not an abort; our handle keeps that.
     cancel_on_handle_drop: Cap::No,
     // The work checks nothing: its `Abortable` wrapper does, at every poll.

@@ -83,8 +83,11 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     stops_children: Cap::Yes,
     // A loop that never awaits never reads the channel.
     stops_cpu_bound: Cap::No,
-    // Work that stops while awaiting a blocking call leaves the call running.
-    stops_blocking: Cap::No,
+    // A blocking call reads no channel: it runs to its natural end.
+    interrupts_blocking: Cap::No,
+    // Work that stops while awaiting a blocking call returns at once and
+    // leaves the call running on its blocking thread.
+    leaves_blocking_running: Cap::Yes,
     // The handle owns the sender; dropping it closes the channel.
     cancel_on_handle_drop: Cap::Yes,
     // Work that never reads the channel runs to its end.

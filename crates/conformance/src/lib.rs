@@ -3,7 +3,7 @@
 //!
 //! # Layout
 //!
-//! - [`Case`]: the fifteen cases, invariants I1–I8 and the seven capabilities.
+//! - [`Case`]: the sixteen cases, invariants I1–I8 and the eight capabilities.
 //! - [`Subject`]: how a strategy on a runtime meets the suite *and* the
 //!   benches: its declared capabilities, and how it runs any [`Play`] work
 //!   with a timeout, starts it, or starts and stops a group of it.
@@ -89,7 +89,7 @@ impl Case {
     }
 
     /// Every case, invariants first, in report order.
-    pub const ALL: [Case; 15] = [
+    pub const ALL: [Case; 16] = [
         Case::CompletedWins,
         Case::NeverEarly,
         Case::BoundedLateness,
@@ -101,7 +101,8 @@ impl Case {
         Case::Capability(Capability::AsyncCleanup),
         Case::Capability(Capability::StopsChildren),
         Case::Capability(Capability::StopsCpuBound),
-        Case::Capability(Capability::StopsBlocking),
+        Case::Capability(Capability::InterruptsBlocking),
+        Case::Capability(Capability::LeavesBlockingRunning),
         Case::Capability(Capability::CancelOnHandleDrop),
         Case::Capability(Capability::NeedsCooperation),
         Case::Capability(Capability::DropRunsOnForce),
@@ -519,7 +520,8 @@ macro_rules! __suite_runtimes {
                     async_cleanup,
                     stops_children,
                     stops_cpu_bound,
-                    stops_blocking,
+                    interrupts_blocking,
+                    leaves_blocking_running,
                     cancel_on_handle_drop,
                     needs_cooperation,
                     drop_runs_on_force,

@@ -33,10 +33,11 @@ pub enum Step {
     /// Busy-loop for this long without yielding, then mark `spin_done`.
     Spin(Duration),
     /// Block a thread of the runtime's blocking pool (the work's own thread,
-    /// for blocking work) for at most this long, or until the observer
-    /// releases the work's probe, and await it; then mark `block_done` from
-    /// the blocking thread. The release lets a case end a call it has seen
-    /// outlive a stop without betting on how long the machine takes to look.
+    /// for blocking work) for this long (its natural length), or until the
+    /// observer releases the work's probe, and await it; mark `block_started`
+    /// and `block_done` from the blocking thread. The call is deaf to every
+    /// stop signal. The release lets a case end a call it has seen outlive a
+    /// stop without betting on how long the machine takes to look.
     Block(Duration),
     /// Spawn a detached child task (a thread, for blocking work) that owns a
     /// guard of the child probe and lives until that probe is released, or
@@ -332,8 +333,9 @@ where
 }
 
 /// A blocking call: sleeps until `probe` is released or `d` has passed,
-/// deaf to every stop signal, then marks `block_done`.
+/// deaf to every stop signal, between `block_started` and `block_done`.
 fn block(d: Duration, probe: &Probe) {
+    probe.block_started.set();
     let start = Instant::now();
     while !probe.is_released() && start.elapsed() < d {
         std::thread::sleep(Duration::from_millis(1));

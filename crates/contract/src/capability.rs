@@ -30,19 +30,30 @@ impl Cap {
     }
 }
 
-/// The seven capability questions of the contract.
+/// The eight capability questions of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Capability {
-    /// Can the work still `.await` (e.g. flush) after it is told to stop?
+    /// Does the work get to run a cleanup of its own after it is told to
+    /// stop, finished before `cancel` returns? For async work that cleanup
+    /// can `.await` (e.g. a flush); for blocking work on a thread it is
+    /// blocking code on that thread.
     AsyncCleanup,
     /// Do tasks that the work spawned stop too?
     StopsChildren,
     /// Is work that never yields stopped at the deadline?
     StopsCpuBound,
-    /// Is blocking work (a `std::thread::sleep` on a blocking thread) stopped
-    /// by the time the stop is confirmed?
-    StopsBlocking,
-    /// Does dropping the handle stop the work?
+    /// Does a blocking call the work is in (deaf to every signal) end before
+    /// its natural end once the timeout has fired? Nothing in a strategy can
+    /// make a call that looks at nothing end early, so `No` everywhere unless
+    /// the call offers an interrupt.
+    InterruptsBlocking,
+    /// Once `run_with_timeout` has returned `TimedOut`, is a blocking call
+    /// the work was in still running (in the background, on its blocking
+    /// thread)? `No` means the strategy waited the call out before it
+    /// returned, however long that took.
+    LeavesBlockingRunning,
+    /// Does dropping the handle stop the work (by asking it, or by forcing
+    /// it, whichever the strategy does)?
     CancelOnHandleDrop,
     /// Must the work check a signal for the stop to happen?
     NeedsCooperation,
@@ -52,11 +63,12 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in the order reports list them.
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 8] = [
         Capability::AsyncCleanup,
         Capability::StopsChildren,
         Capability::StopsCpuBound,
-        Capability::StopsBlocking,
+        Capability::InterruptsBlocking,
+        Capability::LeavesBlockingRunning,
         Capability::CancelOnHandleDrop,
         Capability::NeedsCooperation,
         Capability::DropRunsOnForce,
@@ -68,7 +80,8 @@ impl Capability {
             Capability::AsyncCleanup => "async_cleanup",
             Capability::StopsChildren => "stops_children",
             Capability::StopsCpuBound => "stops_cpu_bound",
-            Capability::StopsBlocking => "stops_blocking",
+            Capability::InterruptsBlocking => "interrupts_blocking",
+            Capability::LeavesBlockingRunning => "leaves_blocking_running",
             Capability::CancelOnHandleDrop => "cancel_on_handle_drop",
             Capability::NeedsCooperation => "needs_cooperation",
             Capability::DropRunsOnForce => "drop_runs_on_force",
@@ -91,7 +104,8 @@ impl fmt::Display for Capability {
 ///     async_cleanup: Cap::No,
 ///     stops_children: Cap::No,
 ///     stops_cpu_bound: Cap::No,
-///     stops_blocking: Cap::No,
+///     interrupts_blocking: Cap::No,
+///     leaves_blocking_running: Cap::Yes,
 ///     cancel_on_handle_drop: Cap::Yes,
 ///     needs_cooperation: Cap::No,
 ///     drop_runs_on_force: Cap::Yes,
@@ -106,8 +120,10 @@ pub struct Capabilities {
     pub stops_children: Cap,
     /// See [`Capability::StopsCpuBound`].
     pub stops_cpu_bound: Cap,
-    /// See [`Capability::StopsBlocking`].
-    pub stops_blocking: Cap,
+    /// See [`Capability::InterruptsBlocking`].
+    pub interrupts_blocking: Cap,
+    /// See [`Capability::LeavesBlockingRunning`].
+    pub leaves_blocking_running: Cap,
     /// See [`Capability::CancelOnHandleDrop`].
     pub cancel_on_handle_drop: Cap,
     /// See [`Capability::NeedsCooperation`].
@@ -123,7 +139,8 @@ impl Capabilities {
             Capability::AsyncCleanup => self.async_cleanup,
             Capability::StopsChildren => self.stops_children,
             Capability::StopsCpuBound => self.stops_cpu_bound,
-            Capability::StopsBlocking => self.stops_blocking,
+            Capability::InterruptsBlocking => self.interrupts_blocking,
+            Capability::LeavesBlockingRunning => self.leaves_blocking_running,
             Capability::CancelOnHandleDrop => self.cancel_on_handle_drop,
             Capability::NeedsCooperation => self.needs_cooperation,
             Capability::DropRunsOnForce => self.drop_runs_on_force,

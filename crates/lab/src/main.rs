@@ -60,7 +60,7 @@ const PEER_LIMIT: Duration = Duration::from_secs(120);
 
 /// Settles, by running code, how to stop async work in Rust.
 ///
-/// Runs every conformance case (invariants I1–I8 and the seven capabilities)
+/// Runs every conformance case (invariants I1–I8 and the eight capabilities)
 /// against every strategy on every runtime, then samples what stopping costs
 /// (cancel → stopped, cancel → confirmed, timeout overshoot, fanout) against
 /// physical floors measured in the same run, runs the Python asyncio peer when

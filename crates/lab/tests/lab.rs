@@ -83,7 +83,7 @@ fn json_report_fills_every_field_of_the_report_format() {
     let conformance = r["conformance"]
         .as_array()
         .expect("conformance is an array");
-    assert_eq!(conformance.len(), strategies.len() * runtimes.len() * 15);
+    assert_eq!(conformance.len(), strategies.len() * runtimes.len() * 16);
     for row in conformance {
         for key in [
             "strategy", "runtime", "case", "declared", "observed", "pass", "detail",

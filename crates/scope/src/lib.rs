@@ -415,8 +415,11 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     stops_children: Cap::Yes,
     // A loop that never awaits or checks never sees the scope.
     stops_cpu_bound: Cap::No,
-    // Work that stops while awaiting a blocking call leaves the call running.
-    stops_blocking: Cap::No,
+    // A blocking call looks at no scope: it runs to its natural end.
+    interrupts_blocking: Cap::No,
+    // Work that stops while awaiting a blocking call returns at once and
+    // leaves the call running on its blocking thread.
+    leaves_blocking_running: Cap::Yes,
     // The handle holds the scope's drop guard.
     cancel_on_handle_drop: Cap::Yes,
     // Work that never looks at its scope runs to its end.

@@ -74,8 +74,11 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     stops_children: Cap::No,
     // The timer is only looked at when the work yields.
     stops_cpu_bound: Cap::No,
-    // Dropping the future that awaits a blocking call leaves the call running.
-    stops_blocking: Cap::No,
+    // A blocking call looks at nothing: it runs to its natural end.
+    interrupts_blocking: Cap::No,
+    // Dropping the future that awaits a blocking call returns at once and
+    // leaves the call running on its blocking thread.
+    leaves_blocking_running: Cap::Yes,
     // Our handle owns the stop sender: dropping it is a stop message.
     cancel_on_handle_drop: Cap::Yes,
     // The work is stopped from outside at its next `.await`.

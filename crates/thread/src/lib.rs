@@ -133,10 +133,16 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     stops_children: Cap::Yes,
     // A loop that never looks at the flag runs to its end.
     stops_cpu_bound: Cap::No,
+    // The flag is only looked at between calls: a blocking call that does not
+    // look at it runs to its natural end.
+    interrupts_blocking: Cap::No,
     // The stop is confirmed only once the work has returned, so a blocking
-    // call it was in has ended by then: nothing runs after `cancel` returns.
-    stops_blocking: Cap::Yes,
-    // Dropping a handle sets the flag (it cannot wait: dropping never blocks).
+    // call it was in has ended by then: nothing runs after the timeout
+    // returns, which is as late as the call is long.
+    leaves_blocking_running: Cap::No,
+    // Dropping a handle sets the flag: it asks, as `request_stop` does, and
+    // cannot force (work that never looks runs on) nor wait (dropping never
+    // blocks).
     // A handle that only detached would leave work that nobody can stop any
     // more, and on tokio a runtime's drop waits for every running
     // `spawn_blocking` closure, so it would never return.

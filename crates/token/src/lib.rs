@@ -82,8 +82,11 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     stops_children: Cap::Yes,
     // A loop that never awaits never sees the token.
     stops_cpu_bound: Cap::No,
-    // Work that stops while awaiting a blocking call leaves the call running.
-    stops_blocking: Cap::No,
+    // A blocking call looks at no token: it runs to its natural end.
+    interrupts_blocking: Cap::No,
+    // Work that stops while awaiting a blocking call returns at once and
+    // leaves the call running on its blocking thread.
+    leaves_blocking_running: Cap::Yes,
     // The handle holds the token's drop guard.
     cancel_on_handle_drop: Cap::Yes,
     // Work that never looks at its token runs to its end.

@@ -81,6 +81,8 @@ pub struct Probe {
     pub cleanup_done: Mark,
     /// A busy loop that never yields came to its end.
     pub spin_done: Mark,
+    /// A blocking call on a blocking thread began.
+    pub block_started: Mark,
     /// A blocking call on a blocking thread came to its end.
     pub block_done: Mark,
     /// Set by the observer to tell lingering helpers (detached children) to end.
