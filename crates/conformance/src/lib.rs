@@ -152,6 +152,23 @@ pub struct Verdict {
     pub pass: bool,
     /// What was seen, in words and figures.
     pub detail: String,
+    /// I3's figures as data: the worst lateness observed and the bound it
+    /// was held to; `null` for every other case and when nothing was timed.
+    pub lateness: Option<Lateness>,
+}
+
+/// How late timeouts came back in one I3 ([`Case::BoundedLateness`]) run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Lateness {
+    /// The worst lateness observed: how long after its deadline the latest
+    /// timeout came back, in nanoseconds.
+    pub worst_ns: u64,
+    /// The bound the invariant held it to, in nanoseconds.
+    pub bound_ns: u64,
+    /// Which clock timed it: `"virtual"` (a paused runtime clock, which
+    /// moves only when every task waits: the figures are the timer's logic,
+    /// not the machine's) or `"real"`.
+    pub clock: &'static str,
 }
 
 /// A strategy on one runtime: the one adapter the suite, the benches and the
@@ -278,6 +295,7 @@ pub fn run_case<S: Subject<R>, R: Runtime>(case: Case) -> Verdict {
         observed: None,
         pass: true,
         detail: String::new(),
+        lateness: None,
     };
     if let Some(reason) = S::UNSUPPORTED {
         verdict.detail = format!("unsupported: {reason}");
@@ -339,6 +357,7 @@ pub fn run_case<S: Subject<R>, R: Runtime>(case: Case) -> Verdict {
     verdict.observed = observation.observed;
     verdict.pass = observation.observed.is_some() && observation.observed == declared;
     verdict.detail = observation.detail;
+    verdict.lateness = observation.lateness;
     verdict
 }
 

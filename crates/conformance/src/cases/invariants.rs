@@ -95,11 +95,22 @@ pub(crate) fn bounded_lateness<S: Subject<R>, R: Runtime>() -> Observation {
             format!("deadline {d:?}: late by {late:?}"),
         );
     }
+    let clock = if rt.is_virtual_time() {
+        "virtual"
+    } else {
+        "real"
+    };
     checks.add(
         true,
-        format!("worst {worst:?} against a slack of {slack:?}"),
+        format!("worst {worst:?} against a slack of {slack:?} ({clock} time)"),
     );
-    checks.all_hold()
+    let mut observation = checks.all_hold();
+    observation.lateness = Some(crate::Lateness {
+        worst_ns: u64::try_from(worst.as_nanos()).unwrap_or(u64::MAX),
+        bound_ns: u64::try_from(slack.as_nanos()).unwrap_or(u64::MAX),
+        clock,
+    });
+    observation
 }
 
 /// I4: when run-with-timeout or cancel returns, the work's Drop has run, and

@@ -57,6 +57,8 @@ pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 pub(crate) struct Observation {
     pub(crate) observed: Option<bool>,
     pub(crate) detail: String,
+    /// See [`Verdict::lateness`](crate::Verdict::lateness).
+    pub(crate) lateness: Option<crate::Lateness>,
 }
 
 impl Observation {
@@ -64,6 +66,7 @@ impl Observation {
         Observation {
             observed: Some(observed),
             detail: detail.into(),
+            lateness: None,
         }
     }
 
@@ -71,6 +74,7 @@ impl Observation {
         Observation {
             observed: None,
             detail: detail.into(),
+            lateness: None,
         }
     }
 }
