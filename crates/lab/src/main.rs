@@ -10,7 +10,9 @@
 //! - `report.rs`: the JSON report (its shape: "Report format" in
 //!   `ARCHITECTURE.md`), report.md, and writing the report directory;
 //!   `chart.rs`: its SVG charts.
-//! - `table.rs`: the Markdown tables.
+//! - `verdicts.rs`: the verdict tables (the compact block, the full
+//!   matrix, capabilities, I3's lateness); `table.rs`: the other Markdown
+//!   tables.
 //!
 //! Exit codes: 0 when every case passes, 1 when any fails or the report
 //! cannot be written, 2 on a usage error (a bad option, an unwritable `--out`).
@@ -21,6 +23,7 @@ mod measure;
 mod peer;
 mod report;
 mod table;
+mod verdicts;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -73,7 +76,8 @@ struct Cli {
     #[arg(long)]
     json: bool,
 
-    /// Print every verdict's detail (what was seen), not only the failures'.
+    /// Print the full verdict matrix and every verdict's detail (what was
+    /// seen), not only the compact verdicts and the failures' details.
     #[arg(long)]
     details: bool,
 
@@ -303,12 +307,17 @@ fn update_docs(out: &std::path::Path) -> Result<Vec<PathBuf>, String> {
     let splices: [(&str, &[(&str, &str)]); 3] = [
         (
             "README.md",
-            &[("lab-output", "verdicts.md"), ("lab-latency", "latency.md")],
+            &[
+                ("lab-output", "verdicts.md"),
+                ("lab-lateness", "lateness.md"),
+                ("lab-latency", "latency.md"),
+            ],
         ),
         (
             "docs/results.md",
             &[
                 ("lab-verdicts", "verdicts.md"),
+                ("lab-lateness", "lateness.md"),
                 ("lab-latency", "latency.md"),
             ],
         ),
@@ -405,10 +414,21 @@ fn print_tables(
 ) -> std::io::Result<()> {
     let verdicts = &report.conformance;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", table::verdicts(verdicts))?;
-    writeln!(out, "{}", table::capabilities(verdicts))?;
+    if details {
+        writeln!(out, "{}", verdicts::matrix(verdicts))?;
+        let caps = verdicts::capability_table(verdicts, false);
+        if !caps.is_empty() {
+            writeln!(out, "### Capabilities, as observed\n\n{caps}")?;
+        }
+    } else {
+        writeln!(out, "{}", verdicts::compact(verdicts))?;
+    }
+    let lateness = verdicts::lateness(verdicts);
+    if !lateness.is_empty() {
+        writeln!(out, "{lateness}")?;
+    }
     let failed = verdicts.iter().filter(|v| !v.pass).count();
-    writeln!(out, "{}", table::details(verdicts, details))?;
+    writeln!(out, "{}", verdicts::details(verdicts, details))?;
     writeln!(
         out,
         "{} verdicts: {} passed, {failed} failed\n",

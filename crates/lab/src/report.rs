@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::chart::{self, Column, FloorLine};
 use crate::measure::{Measurements, Percentiles};
 use crate::peer::Peer;
-use crate::table;
+use crate::{table, verdicts};
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -225,9 +225,14 @@ impl Report {
             m.date, m.cpu, m.cpus, m.os, m.arch, m.rustc
         );
         out.push_str("## Verdicts\n\n");
-        out.push_str(&table::verdicts(&self.conformance));
+        out.push_str(&verdicts::matrix(&self.conformance));
         out.push_str("\n## Capabilities\n\n");
-        out.push_str(&table::capabilities(&self.conformance));
+        out.push_str(&verdicts::capability_table(&self.conformance, false));
+        let lateness = verdicts::lateness(&self.conformance);
+        if !lateness.is_empty() {
+            out.push_str("\n## Lateness\n\n");
+            out.push_str(&lateness);
+        }
         out.push_str("\n## Latency\n\n");
         out.push_str(&table::latency(self));
         out.push_str("\n## Floors\n\n");
@@ -274,13 +279,15 @@ pub(crate) fn print_json(report: &Report) -> std::io::Result<()> {
 }
 
 /// Every file a report can consist of: the charts and `latency.md` only
-/// when latency was measured. `verdicts.md`, `capabilities.md` and
-/// `latency.md` are the blocks the README and docs show.
-pub(crate) const FILES: [&str; 8] = [
+/// when latency was measured, `lateness.md` only when I3 ran.
+/// `verdicts.md`, `capabilities.md`, `lateness.md` and `latency.md` are the
+/// blocks the README and docs show.
+pub(crate) const FILES: [&str; 9] = [
     "report.md",
     "report.json",
     "verdicts.md",
     "capabilities.md",
+    "lateness.md",
     "latency.md",
     "latency.svg",
     "overshoot.svg",
@@ -340,12 +347,16 @@ fn write_all(
     files.push(put(dir.join("report.json"), &(json + "\n"))?);
     files.push(put(
         dir.join("verdicts.md"),
-        &table::verdicts_and_capabilities(&report.conformance),
+        &verdicts::compact(&report.conformance),
     )?);
     files.push(put(
         dir.join("capabilities.md"),
-        &table::capability_table(&report.conformance),
+        &verdicts::capability_table(&report.conformance, true),
     )?);
+    let lateness = verdicts::lateness(&report.conformance);
+    if !lateness.is_empty() {
+        files.push(put(dir.join("lateness.md"), &lateness)?);
+    }
     if !measured.latency.is_empty() {
         files.push(put(dir.join("latency.md"), &report.latency_block())?);
     }

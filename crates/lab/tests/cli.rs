@@ -24,19 +24,46 @@ fn lab(args: &[&str]) -> Output {
 
 #[test]
 fn tables_name_every_case_that_ran() {
-    let out = lab(&[
+    let args = [
         "--verdicts-only",
         "--strategy",
         "select",
         "--runtime",
         "smol",
         "--case",
-        "I8_edge_durations",
-    ]);
+        "I8_edge_durations,I3_bounded_lateness,leaves_blocking_running",
+    ];
+    // By default, what held in one line, the capabilities and I3's figures.
+    let out = lab(&args);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("I3, I8 held for `select` on smol (2 verdicts)."),
+        "{text}"
+    );
+    assert!(
+        text.contains("| `select` | smol | yes |"),
+        "the capability table: {text}"
+    );
+    assert!(
+        text.contains("| strategy | smol |") && text.contains(" / 250 ms |"),
+        "the lateness table, worst / bound: {text}"
+    );
+    assert!(text.contains("3 verdicts: 3 passed, 0 failed"), "{text}");
+
+    // With --details, the full matrix, I3's figures in its cell.
+    let out = lab(&[&args[..], &["--details"]].concat());
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("| `I8_edge_durations` | holds |"), "{text}");
-    assert!(text.contains("1 verdicts: 1 passed, 0 failed"), "{text}");
+    assert!(
+        text.contains("| `I3_bounded_lateness` | holds (") && text.contains(" / 250 ms) |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| `leaves_blocking_running` | yes |"),
+        "{text}"
+    );
 }
 
 #[test]

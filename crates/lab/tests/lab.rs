@@ -1,8 +1,11 @@
 //! The lab as a user runs it, once: `--quick --json` must print the report
 //! (`ARCHITECTURE.md`, "Report format") with every field filled, write the
-//! report directory, and produce exactly the tables the README and docs show
-//! (they are a run's output, not typing). `CANCEL_LAB_BLESS=1` rewrites those verdict blocks from this
-//! run; the latency blocks come from a full `cargo run --release -- --update-docs`.
+//! report directory, and produce exactly the verdict blocks the README and
+//! docs show (they are a run's output, not typing). `CANCEL_LAB_BLESS=1`
+//! rewrites those blocks from this run, and the I3 lateness blocks too,
+//! whose real-time figures differ from run to run and so are never
+//! compared; the latency blocks come from a full
+//! `cargo run --release -- --update-docs`.
 
 #[path = "../src/blocks.rs"]
 mod blocks;
@@ -86,11 +89,32 @@ fn json_report_fills_every_field_of_the_report_format() {
     assert_eq!(conformance.len(), strategies.len() * runtimes.len() * 16);
     for row in conformance {
         for key in [
-            "strategy", "runtime", "case", "declared", "observed", "pass", "detail",
+            "strategy", "runtime", "case", "declared", "observed", "pass", "detail", "lateness",
         ] {
             assert!(row.get(key).is_some(), "row lacks {key}: {row}");
         }
         assert_eq!(row["pass"], true, "{row}");
+        let lateness = &row["lateness"];
+        if row["case"] == "I3_bounded_lateness" {
+            let n = |k: &str| {
+                lateness[k]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("{k} in {row}"))
+            };
+            assert!(n("bound_ns") > 0 && n("worst_ns") <= n("bound_ns"), "{row}");
+            assert!(
+                lateness["clock"] == "virtual" || lateness["clock"] == "real",
+                "{row}"
+            );
+        } else {
+            assert!(lateness.is_null(), "only I3 has figures: {row}");
+        }
+    }
+    for case in ["interrupts_blocking", "leaves_blocking_running"] {
+        assert!(
+            conformance.iter().any(|r| r["case"] == case),
+            "the report has {case}"
+        );
     }
 
     let latency = r["latency"].as_array().expect("latency is an array");
@@ -158,6 +182,7 @@ fn the_report_directory_holds_the_report_and_its_charts() {
         "report.json",
         "verdicts.md",
         "capabilities.md",
+        "lateness.md",
         "latency.md",
     ] {
         let text = std::fs::read_to_string(run.dir.join(file)).unwrap_or_default();
@@ -188,6 +213,22 @@ fn readme_and_docs_tables_match_this_run() {
         ("docs/choosing.md", "lab-capabilities", "capabilities.md"),
     ];
     let bless = std::env::var_os("CANCEL_LAB_BLESS").is_some();
+    // Real-time figures: rewritten when blessing, never compared.
+    for doc in ["README.md", "docs/results.md"] {
+        let path = repo(doc);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{doc}: {e}"));
+        let shown = blocks::get(&text, "lab-lateness").unwrap_or_else(|e| panic!("{doc}: {e}"));
+        if bless {
+            let blessed = blocks::replace(&text, "lab-lateness", &generated("lateness.md"))
+                .expect("the block exists");
+            std::fs::write(&path, blessed).expect("the doc is writable");
+        } else {
+            assert!(
+                shown.contains("I3 lateness"),
+                "{doc}'s lab-lateness block holds the I3 lateness table"
+            );
+        }
+    }
     for (doc, block, source) in blocks {
         let path = repo(doc);
         let Ok(text) = std::fs::read_to_string(&path) else {
