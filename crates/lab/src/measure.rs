@@ -2,11 +2,13 @@
 //! functions `cargo bench` times, from `cancel-benches`) and their floors
 //! (`cancel_benches::floors`) into HDR histograms, in interleaved rounds.
 //!
-//! Every round samples every floor and every figure before the next round
-//! starts, and within a round each runtime's figures are sampled in chunks
-//! of [`CHUNK`] alternating with the chunks of the floors they are read
-//! against, so a figure and its floor see the same machine. Each figure's
-//! ratio is taken round by round (`cancel_benches::rounds`).
+//! Every round samples every figure and every floor before the next round
+//! starts. Within a round, runtime by runtime, each target takes its
+//! samples in chunks of [`CHUNK`], one target after the other, and each of
+//! its samples is taken beside one sample of its floor's mechanisms on the
+//! same runtime, in the same `block_on` (`Measure::cancel_beside`), so a
+//! figure and its floor see the same threads in the same state. Each
+//! figure's ratio is then taken round by round (`cancel_benches::rounds`).
 
 use std::collections::HashMap;
 use std::time::Duration;
