@@ -678,7 +678,6 @@ pub fn sleep_overshoot(samples: u64) -> Vec<Duration> {
 mod tests {
     use super::*;
     use crate::targets;
-    use cancel_conformance::StrategyKind;
 
     #[test]
     fn every_figure_is_read_against_a_floor_of_its_own_runtime() {
@@ -698,17 +697,30 @@ mod tests {
                 assert_eq!(floor, expected, "{} {}", target.id(), metric.name());
             }
         }
-        // `thread` is the one strategy on blocking threads.
-        let thread = Target::new(StrategyKind::Thread, RuntimeKind::Smol);
-        assert_eq!(
-            Floor::of(thread, Metric::CancelToConfirmed),
-            Floor::BlockingJoin(RuntimeKind::Smol)
-        );
-        let token = Target::new(StrategyKind::Token, RuntimeKind::Smol);
-        assert_eq!(
-            Floor::of(token, Metric::CancelToConfirmed),
-            Floor::TaskJoin(RuntimeKind::Smol)
-        );
+        // The registry has work of both kinds, so both kinds of floor are read.
+        let read: Vec<Floor> = targets()
+            .into_iter()
+            .map(|t| Floor::of(t, Metric::CancelToConfirmed))
+            .collect();
+        assert!(read.contains(&Floor::BlockingJoin(RuntimeKind::Smol)));
+        assert!(read.contains(&Floor::TaskJoin(RuntimeKind::Smol)));
+    }
+
+    #[test]
+    fn timer_floors_are_the_cheaper_of_a_sleep_and_a_timeout_on_their_runtime() {
+        for rt in RuntimeKind::ALL {
+            assert_eq!(
+                Floor::Timer(rt).probes(),
+                (
+                    vec![
+                        Probe::On(Mechanism::Sleep, rt),
+                        Probe::On(Mechanism::Timeout, rt)
+                    ],
+                    Reading::Returned
+                )
+            );
+        }
+        assert!(!Floor::SleepOvershoot.is_paired());
     }
 
     #[test]
