@@ -386,15 +386,6 @@ pub(crate) fn fanout(rows: &[crate::report::Fanout], stop: crate::measure::Stop)
                 .chain(cells),
         );
     }
-    let runs = |pick: fn(usize) -> bool| {
-        let mut r: Vec<usize> = rows.iter().filter(|r| pick(r.n)).map(|r| r.runs).collect();
-        r.sort_unstable();
-        r.dedup();
-        r.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" or ")
-    };
     let how = match stop {
         crate::measure::Stop::OneSignal => {
             "One stop the N tasks share (a parent token's `cancel()`, one flag, one channel) → all N stopped and joined, per task"
@@ -403,18 +394,19 @@ pub(crate) fn fanout(rows: &[crate::report::Fanout], stop: crate::measure::Stop)
             "These strategies have no signal that reaches a group: N `request_stop`s, one per task, back to back → all N stopped and joined, per task"
         }
     };
-    let small = runs(|n| n < crate::measure::LARGE_FANOUT);
-    let large = runs(|n| n >= crate::measure::LARGE_FANOUT);
-    let _ = write!(
+    // How many runs each size had, as "N = 10000: 5 runs".
+    let mut runs: Vec<(usize, usize)> = rows.iter().map(|r| (r.n, r.runs)).collect();
+    runs.sort_unstable();
+    runs.dedup();
+    let counts: Vec<String> = runs
+        .iter()
+        .map(|&(n, k)| format!("N = {n}: {k} run{}", if k == 1 { "" } else { "s" }))
+        .collect();
+    let _ = writeln!(
         out,
-        "\n{how}: the median of {small} runs per size below {} (least–greatest in brackets)",
-        crate::measure::LARGE_FANOUT
+        "\n{how}: the median of the runs, least–greatest in brackets ({}).",
+        counts.join(", ")
     );
-    if large.is_empty() {
-        let _ = writeln!(out, ".");
-    } else {
-        let _ = writeln!(out, ", of {large} from there up.");
-    }
     if stop == crate::measure::Stop::OneSignal {
         let _ = writeln!(
             out,
