@@ -80,7 +80,8 @@ pub trait Measure {
 
     /// Starts `n` tasks in one group, waits until all are parked, then stops
     /// the group with its one signal (a parent token's `cancel`, one flag,
-    /// one channel; `select` and `abort` have none and stop each handle) and
+    /// one channel; `select`, `abort` and `abortable` have none and stop
+    /// each handle) and
     /// joins all: the time from the stop to the last join.
     ///
     /// # Panics
