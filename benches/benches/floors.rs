@@ -11,13 +11,15 @@
 //! `task-wake/<runtime>/{drop,join}` (a task parked on a bare waker, woken by
 //! the canceller in `block_on`: → its `Drop`, → its join handle returned),
 //! `task-abort/<runtime>/{drop,join}` (the same task stopped by the runtime's
-//! own abort), `blocking-join/<runtime>` (a flag set for a closure on the
-//! runtime's blocking pool → its join returned), `timer/<runtime>` (the
-//! runtime's own timer to the 100 µs deadline of `timeout_overshoot`: how
-//! late it returned), `atomic-store/spinner` (a store → seen by a spinning
+//! own abort), `blocking-join/<runtime>` and `blocking-spin-join/<runtime>`
+//! (a flag set for a closure on the runtime's blocking pool that yields
+//! between checks, or spins → its join returned), `timer-sleep/<runtime>`
+//! and `timer-timeout/<runtime>` (the runtime's own timer to the 100 µs
+//! deadline of `timeout_overshoot`, awaited alone or as a timeout around a
+//! future that never completes: how late it returned), `atomic-store/spinner` (a store → seen by a spinning
 //! thread) and `sleep-overshoot` (a thread's `std::thread::sleep` to the same
-//! deadline, a reference row). A task floor is the cheaper of its wake and
-//! abort ids (`Floor::bench_ids`); `examples/summary.rs` takes that minimum.
+//! deadline, a reference row). A floor with two ways is the cheaper of its
+//! ids (`Floor::bench_ids`); `examples/summary.rs` takes that minimum.
 
 mod common;
 

@@ -14,7 +14,7 @@
 //! |---|---|---|
 //! | [`Floor::TaskStop`] | [`Mechanism::TaskWake`], [`Mechanism::TaskAbort`] (the cheaper) | `cancel_to_stopped` of async work on that runtime |
 //! | [`Floor::TaskJoin`] | the same | `cancel_to_confirmed` of async work on that runtime |
-//! | [`Floor::BlockingJoin`] | [`Mechanism::BlockingJoin`] | `cancel_to_confirmed` of work on blocking threads |
+//! | [`Floor::BlockingJoin`] | [`Mechanism::BlockingJoin`], [`Mechanism::BlockingSpinJoin`] (the cheaper) | `cancel_to_confirmed` of work on blocking threads |
 //! | [`Floor::Timer`] | [`Mechanism::Sleep`], [`Mechanism::Timeout`] (the cheaper) | `timeout_overshoot` on that runtime |
 //! | [`Floor::AtomicStoreSpinner`] | [`atomic_store_to_spinner`] | `cancel_to_stopped` of work on blocking threads |
 //! | [`Floor::SleepOvershoot`] | [`sleep_overshoot`] | nothing: a reference row beside the timers |
@@ -54,6 +54,9 @@ pub enum Mechanism {
     /// loop that yields between checks (the `thread` strategy's work); the
     /// canceller sets the flag and awaits the pool's join handle.
     BlockingJoin,
+    /// The same with a closure that spins on the flag without yielding, so
+    /// it holds its core and sees the store at once.
+    BlockingSpinJoin,
     /// The runtime's own sleep to [`OVERSHOOT_DEADLINE`], awaited in
     /// `block_on` with no work: tokio's `sleep`, async-io's `Timer`.
     Sleep,
@@ -66,10 +69,11 @@ pub enum Mechanism {
 
 impl Mechanism {
     /// Every mechanism, in report order.
-    pub const ALL: [Mechanism; 5] = [
+    pub const ALL: [Mechanism; 6] = [
         Mechanism::TaskWake,
         Mechanism::TaskAbort,
         Mechanism::BlockingJoin,
+        Mechanism::BlockingSpinJoin,
         Mechanism::Sleep,
         Mechanism::Timeout,
     ];
@@ -80,6 +84,7 @@ impl Mechanism {
             Mechanism::TaskWake => "task_wake",
             Mechanism::TaskAbort => "task_abort",
             Mechanism::BlockingJoin => "blocking_join",
+            Mechanism::BlockingSpinJoin => "blocking_spin_join",
             Mechanism::Sleep => "sleep",
             Mechanism::Timeout => "timeout",
         }
@@ -90,6 +95,7 @@ impl Mechanism {
             Mechanism::TaskWake => "task-wake",
             Mechanism::TaskAbort => "task-abort",
             Mechanism::BlockingJoin => "blocking-join",
+            Mechanism::BlockingSpinJoin => "blocking-spin-join",
             Mechanism::Sleep => "timer-sleep",
             Mechanism::Timeout => "timer-timeout",
         }
@@ -192,7 +198,13 @@ impl Probe {
             Probe::On(Mechanism::TaskWake | Mechanism::TaskAbort, _) => {
                 &[Reading::Ended, Reading::Returned]
             }
-            Probe::On(Mechanism::BlockingJoin | Mechanism::Sleep | Mechanism::Timeout, _)
+            Probe::On(
+                Mechanism::BlockingJoin
+                | Mechanism::BlockingSpinJoin
+                | Mechanism::Sleep
+                | Mechanism::Timeout,
+                _,
+            )
             | Probe::Nanosleep => &[Reading::Returned],
             Probe::AtomicStoreSpinner => &[Reading::Ended],
         }
@@ -243,7 +255,8 @@ pub enum Floor {
     /// The same stops → the canceller's await of the task returned.
     TaskJoin(RuntimeKind),
     /// A flag set for a closure on the runtime's blocking pool → the
-    /// canceller's await of it returned.
+    /// canceller's await of it returned: the cheaper of
+    /// [`Mechanism::BlockingJoin`] and [`Mechanism::BlockingSpinJoin`].
     BlockingJoin(RuntimeKind),
     /// The runtime's own timer: deadline → the await returned, the cheaper
     /// of [`Mechanism::Sleep`] and [`Mechanism::Timeout`].
@@ -316,7 +329,10 @@ impl Floor {
             Floor::TaskStop(rt) => (task(rt), Reading::Ended),
             Floor::TaskJoin(rt) => (task(rt), Reading::Returned),
             Floor::BlockingJoin(rt) => (
-                vec![Probe::On(Mechanism::BlockingJoin, rt)],
+                vec![
+                    Probe::On(Mechanism::BlockingJoin, rt),
+                    Probe::On(Mechanism::BlockingSpinJoin, rt),
+                ],
                 Reading::Returned,
             ),
             Floor::Timer(rt) => (
@@ -350,7 +366,7 @@ impl Floor {
                 executor(rt)
             ),
             Floor::BlockingJoin(rt) => format!(
-                "the canceller, in `block_on` on {rt}, sets a flag that a closure on {} checks in a loop, then awaits its join handle: the pool thread ends and wakes the canceller",
+                "the canceller, in `block_on` on {rt}, sets a flag that a closure on {} checks in a loop (yielding between checks, or spinning, whichever is cheaper), then awaits its join handle: the pool thread ends and wakes the canceller",
                 blocking_pool(rt)
             ),
             Floor::Timer(rt) => format!(
@@ -473,7 +489,8 @@ impl Event {
 pub(crate) async fn sample<H: RuntimeHandle>(rt: &H, mechanism: Mechanism) -> ProbeSample {
     match mechanism {
         Mechanism::TaskWake | Mechanism::TaskAbort => task(rt, mechanism).await,
-        Mechanism::BlockingJoin => blocking_join(rt).await,
+        Mechanism::BlockingJoin => blocking_join(rt, false).await,
+        Mechanism::BlockingSpinJoin => blocking_join(rt, true).await,
         Mechanism::Sleep => {
             let deadline = Instant::now() + OVERSHOOT_DEADLINE;
             rt.sleep(OVERSHOOT_DEADLINE).await;
@@ -527,16 +544,20 @@ async fn task<H: RuntimeHandle>(rt: &H, mechanism: Mechanism) -> ProbeSample {
     }
 }
 
-/// The `thread` strategy's work on the runtime's blocking pool, stopped by
-/// a bare flag.
-async fn blocking_join<H: RuntimeHandle>(rt: &H) -> ProbeSample {
+/// The `thread` strategy's work on the runtime's blocking pool (or, with
+/// `spin`, a closure that spins without yielding), stopped by a bare flag.
+async fn blocking_join<H: RuntimeHandle>(rt: &H, spin: bool) -> ProbeSample {
     let marks = Marks::new();
     let flag = Arc::new(AtomicBool::new(false));
     let work = Parked(Arc::clone(&marks));
     let join = rt.spawn_blocking({
         let flag = Arc::clone(&flag);
         move || {
-            let _ = work.blocking(|| flag.load(Ordering::Acquire), None::<fn() -> bool>);
+            if spin {
+                work.spin_until(|| flag.load(Ordering::Acquire));
+            } else {
+                let _ = work.blocking(|| flag.load(Ordering::Acquire), None::<fn() -> bool>);
+            }
         }
     });
     until_parked(rt, &marks, 1).await;
