@@ -8,8 +8,8 @@
 //! (`iter_custom`), so spawning is never timed. The stop is one signal to the
 //! whole group, as a user stopping N tasks would send it: `token` cancels a
 //! parent whose child tokens the tasks hold, `thread` sets one shared flag,
-//! `channel` says stop once on one shared channel. `select` and `abort` have
-//! no group signal (a `JoinSet::abort_all` is a loop over its tasks too), so
+//! `channel` says stop once on one shared channel. `select`, `abort` and
+//! `abortable` have no group signal (a `JoinSet::abort_all` is a loop over its tasks too), so
 //! their stop is one `request_stop` per handle, back to back. Large N
 //! take long per iteration, so they get fewer samples (criterion's minimum of
 //! ten, each iteration a whole fanout); small N twenty samples in half a second. After each id the

@@ -10,8 +10,10 @@
 //! How it measures, and why: the figures are the library's
 //! (`cancel_benches::goals`), the same scenarios as the criterion groups
 //! (whose `scope/...` ids sit beside `token/...`), but sampled here as
-//! medians and percentiles of alternating runs of both sides, so one run
-//! prints every ratio. Not a criterion bench (`harness = false`): under
+//! medians and percentiles of alternating runs of both sides, in five
+//! interleaved rounds, so one run prints every ratio with the spread of its
+//! rounds, and calls a goal met or not met only when every round agrees
+//! ("within noise" otherwise). Not a criterion bench (`harness = false`): under
 //! `cargo bench` it measures the goals' sizes, under `cargo test --benches`
 //! small ones, only to check that it runs; it honours `--list` and runs
 //! when no filter is given or a filter names `goals`, `scope` or `token`.

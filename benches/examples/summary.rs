@@ -1,6 +1,8 @@
 //! Reads the last `cargo bench` run from criterion's files and prints its
 //! medians as Markdown, each latency beside the floor it is read against
-//! (`Floor::of`, the rule the lab uses too) measured in the same run.
+//! (`Floor::of`, the rule the lab uses too) measured in the same run. A floor
+//! read from several probes (a task floor: a bare wake or the runtime's own
+//! abort) is the least of their medians.
 //!
 //! ```sh
 //! cargo bench && cargo run --release -p cancel-benches --example summary
@@ -88,12 +90,19 @@ fn main() {
         );
         std::process::exit(1);
     }
-    let floor = |f: Floor| all.get(&format!("floors/{}", f.bench_id())).copied();
+    // The least median among the floor's probes that were measured.
+    let floor = |f: Floor| {
+        f.bench_ids()
+            .iter()
+            .filter_map(|id| all.get(&format!("floors/{id}")).copied())
+            .reduce(f64::min)
+    };
 
-    println!("## Floors\n\n| floor | median |\n| --- | --- |");
-    for f in Floor::ALL {
+    println!("## Floors\n\n| floor | least of | median |\n| --- | --- | --- |");
+    for f in Floor::all() {
         if let Some(ns) = floor(f) {
-            println!("| `{}` | {} |", f.bench_id(), human(ns));
+            let ids: Vec<String> = f.bench_ids().iter().map(|id| format!("`{id}`")).collect();
+            println!("| `{}` | {} | {} |", f.name(), ids.join(", "), human(ns));
         }
     }
     for metric in Metric::ALL {
@@ -106,10 +115,9 @@ fn main() {
             let short = &id[prefix.len()..];
             let against = target(short).map(|t| Floor::of(t, metric));
             let (name, ratio) = match against.and_then(|f| Some((f, floor(f)?))) {
-                Some((f, floor_ns)) if floor_ns > 0.0 => (
-                    format!("`{}`", f.bench_id()),
-                    format!("{:.1}×", ns / floor_ns),
-                ),
+                Some((f, floor_ns)) if floor_ns > 0.0 => {
+                    (format!("`{}`", f.name()), format!("{:.1}×", ns / floor_ns))
+                }
                 _ => ("—".to_owned(), "—".to_owned()),
             };
             println!("| `{short}` | {} | {name} | {ratio} |", human(ns));

@@ -1,183 +1,628 @@
-//! Floors: the cheapest a wake-up can be on the machine that runs them,
-//! measured in the same run as the strategies, so each figure can be read as
-//! a ratio.
+//! Floors: for each situation a figure is taken in, the cheapest way that
+//! same situation can happen (same runtime, same threads, same wake path,
+//! same timer source), measured with no strategy around it, in the same run,
+//! so each figure can be read as a ratio that cannot honestly go below 1.
 //!
-//! | floor | matches |
-//! |---|---|
-//! | [`SameThreadWake`] | tokio current-thread: the stop and the work share one thread |
-//! | [`unpark`] with [`SETTLE`] | the multi-thread runtimes: the work's worker thread was asleep as long as the work was parked |
-//! | [`unpark`] with [`PING_PONG`] | the same wake-up between threads that barely slept (a tight ping-pong) |
-//! | [`atomic_store_to_spinner`] | `thread`: work that checks its flag in a loop |
-//! | [`sleep_overshoot`] | `timeout_overshoot`: how late the OS wakes a thread that slept until a deadline |
+//! A floor is read from one or more [`Probe`]s: bare mechanisms run on a
+//! runtime of the figure's kind, with the very work the strategies are
+//! measured with (`Parked`: it parks and stamps its `Drop`). The lab samples
+//! them on the figure's own runtime, alternating sample by sample with the
+//! figure ([`Measure::cancel_beside`](crate::Measure::cancel_beside));
+//! `cargo bench` samples them on runtimes of their own ([`Probe::build`]).
+//!
+//! | floor | probes | matches |
+//! |---|---|---|
+//! | [`Floor::TaskStop`] | [`Mechanism::TaskWake`], [`Mechanism::TaskAbort`] (the cheaper) | `cancel_to_stopped` of async work on that runtime |
+//! | [`Floor::TaskJoin`] | the same | `cancel_to_confirmed` of async work on that runtime |
+//! | [`Floor::BlockingJoin`] | [`Mechanism::BlockingJoin`], [`Mechanism::BlockingSpinJoin`] (the cheaper) | `cancel_to_confirmed` of work on blocking threads |
+//! | [`Floor::Timer`] | [`Mechanism::Sleep`], [`Mechanism::Timeout`] (the cheaper) | `timeout_overshoot` on that runtime |
+//! | [`Floor::AtomicStoreSpinner`] | [`atomic_store_to_spinner`] | `cancel_to_stopped` of work on blocking threads |
+//! | [`Floor::SleepOvershoot`] | [`sleep_overshoot`] | nothing: a reference row beside the timers |
 //!
 //! [`Floor::of`] says which floor each figure is read against: the one rule,
-//! used by the lab's ratios and documented for the benches.
+//! used by the lab's ratios and documented for the benches
+//! (`benches/README.md`, "Read a figure against its floor").
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::{Metric, OVERSHOOT_DEADLINE, SETTLE, Target, spin_for};
-use cancel_harness::runtime::RuntimeKind;
+use cancel_conformance::{Play, facts};
+use cancel_harness::runtime::{
+    AsyncStd, Clock, Runtime, RuntimeHandle, RuntimeKind, Smol, TokioCurrentThread,
+    TokioMultiThread,
+};
 
-pub use crate::SETTLE as AFTER_PARK;
+use crate::work::{Marks, Parked, until_parked};
+use crate::{Metric, OVERSHOOT_DEADLINE, Target};
 
-/// How long the woken thread of a tight ping-pong has been parked: long
-/// enough that it is really asleep in the kernel, too short for its core to
-/// go idle.
-pub const PING_PONG: Duration = Duration::from_micros(20);
-
-/// Same-thread wake + poll: on a tokio current-thread runtime, a task parked
-/// on a bare waker is woken by the task that measures, and the time until the
-/// runtime polls it again is taken.
-#[derive(Debug)]
-pub struct SameThreadWake {
-    rt: tokio::runtime::Runtime,
+/// A bare mechanism measured on one runtime, with no strategy around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mechanism {
+    /// The canceller, in `block_on`, wakes a task parked on a bare waker
+    /// (a flag and a `Mutex<Option<Waker>>`, the least a wake can be), then
+    /// awaits the runtime's own join handle.
+    TaskWake,
+    /// The canceller stops a parked task with the runtime's own abort
+    /// (tokio `JoinHandle::abort` then its await, async-std
+    /// `JoinHandle::cancel`, smol `Task::cancel`), which needs no wake of
+    /// the work's future at all.
+    TaskAbort,
+    /// A closure on the runtime's blocking pool checks an atomic flag in a
+    /// loop that yields between checks (the `thread` strategy's work); the
+    /// canceller sets the flag and awaits the pool's join handle.
+    BlockingJoin,
+    /// The same with a closure that spins on the flag without yielding, so
+    /// it holds its core and sees the store at once.
+    BlockingSpinJoin,
+    /// The runtime's own sleep to [`OVERSHOOT_DEADLINE`], awaited in
+    /// `block_on` with no work: tokio's `sleep`, async-io's `Timer`.
+    Sleep,
+    /// The runtime's own timeout of [`OVERSHOOT_DEADLINE`] around a future
+    /// that never completes (tokio `time::timeout`, async-std
+    /// `future::timeout`, smol `or` with an async-io `Timer`): the shape
+    /// every timeout has, with no work in it.
+    Timeout,
 }
 
-impl SameThreadWake {
-    /// Builds the runtime, once per benchmark.
+impl Mechanism {
+    /// Every mechanism, in report order.
+    pub const ALL: [Mechanism; 6] = [
+        Mechanism::TaskWake,
+        Mechanism::TaskAbort,
+        Mechanism::BlockingJoin,
+        Mechanism::BlockingSpinJoin,
+        Mechanism::Sleep,
+        Mechanism::Timeout,
+    ];
+
+    /// The report name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Mechanism::TaskWake => "task_wake",
+            Mechanism::TaskAbort => "task_abort",
+            Mechanism::BlockingJoin => "blocking_join",
+            Mechanism::BlockingSpinJoin => "blocking_spin_join",
+            Mechanism::Sleep => "sleep",
+            Mechanism::Timeout => "timeout",
+        }
+    }
+
+    const fn bench_name(self) -> &'static str {
+        match self {
+            Mechanism::TaskWake => "task-wake",
+            Mechanism::TaskAbort => "task-abort",
+            Mechanism::BlockingJoin => "blocking-join",
+            Mechanism::BlockingSpinJoin => "blocking-spin-join",
+            Mechanism::Sleep => "timer-sleep",
+            Mechanism::Timeout => "timer-timeout",
+        }
+    }
+}
+
+/// One thing the floors are measured from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Probe {
+    /// A bare mechanism on a runtime of this kind.
+    On(Mechanism, RuntimeKind),
+    /// [`atomic_store_to_spinner`]: a store seen by a spinning thread.
+    AtomicStoreSpinner,
+    /// [`sleep_overshoot`]: `std::thread::sleep` to the deadline.
+    Nanosleep,
+}
+
+/// What a probe's sample is read at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reading {
+    /// The stopped thing ended: the work's `Drop` ran (for a one-step probe,
+    /// the event itself).
+    Ended,
+    /// The canceller's await returned (for a one-step probe, the same as
+    /// [`Reading::Ended`]).
+    Returned,
+}
+
+/// One sample of a probe, both readings from the same event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbeSample {
+    /// The stop was issued → the stopped thing ended ([`Reading::Ended`]).
+    pub ended: Duration,
+    /// The stop was issued → the canceller's await returned
+    /// ([`Reading::Returned`]).
+    pub returned: Duration,
+}
+
+impl ProbeSample {
+    /// A sample of a one-step probe: both readings are `d`.
+    pub const fn one(d: Duration) -> ProbeSample {
+        ProbeSample {
+            ended: d,
+            returned: d,
+        }
+    }
+
+    /// The reading `r` of this sample.
+    pub const fn read(&self, r: Reading) -> Duration {
+        match r {
+            Reading::Ended => self.ended,
+            Reading::Returned => self.returned,
+        }
+    }
+}
+
+impl Probe {
+    /// Every probe, in report order: per runtime its mechanisms, then the
+    /// two that need no runtime.
+    pub fn all() -> Vec<Probe> {
+        RuntimeKind::ALL
+            .into_iter()
+            .flat_map(|rt| Mechanism::ALL.map(|m| Probe::On(m, rt)))
+            .chain([Probe::AtomicStoreSpinner, Probe::Nanosleep])
+            .collect()
+    }
+
+    /// The report name: `task_wake/smol`, `atomic_store_spinner`, ….
+    pub fn name(self) -> String {
+        match self {
+            Probe::On(m, rt) => format!("{}/{}", m.name(), rt.name()),
+            Probe::AtomicStoreSpinner => "atomic_store_spinner".to_owned(),
+            Probe::Nanosleep => "sleep_overshoot".to_owned(),
+        }
+    }
+
+    /// The criterion id in group `floors` of this probe read at `r`:
+    /// `task-wake/smol/drop`, `task-wake/smol/join`, `blocking-join/smol`,
+    /// `timer-sleep/smol`, `timer-timeout/smol`, `atomic-store/spinner`,
+    /// `sleep-overshoot`.
+    pub fn bench_id(self, r: Reading) -> String {
+        match (self, r) {
+            (Probe::On(m @ (Mechanism::TaskWake | Mechanism::TaskAbort), rt), r) => {
+                let end = match r {
+                    Reading::Ended => "drop",
+                    Reading::Returned => "join",
+                };
+                format!("{}/{}/{end}", m.bench_name(), rt.name())
+            }
+            (Probe::On(m, rt), _) => format!("{}/{}", m.bench_name(), rt.name()),
+            (Probe::AtomicStoreSpinner, _) => "atomic-store/spinner".to_owned(),
+            (Probe::Nanosleep, _) => "sleep-overshoot".to_owned(),
+        }
+    }
+
+    /// The readings some floor takes from this probe: both for the task
+    /// probes, one for the rest. The criterion bench has one id for each.
+    pub fn readings(self) -> &'static [Reading] {
+        match self {
+            Probe::On(Mechanism::TaskWake | Mechanism::TaskAbort, _) => {
+                &[Reading::Ended, Reading::Returned]
+            }
+            Probe::On(
+                Mechanism::BlockingJoin
+                | Mechanism::BlockingSpinJoin
+                | Mechanism::Sleep
+                | Mechanism::Timeout,
+                _,
+            )
+            | Probe::Nanosleep => &[Reading::Returned],
+            Probe::AtomicStoreSpinner => &[Reading::Ended],
+        }
+    }
+
+    /// Builds what the probe needs (a runtime of its kind, once: reuse the
+    /// result for every sample).
     ///
     /// # Panics
     ///
-    /// Panics if the runtime cannot be built.
-    pub fn new() -> SameThreadWake {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio current-thread runtime builds");
-        SameThreadWake { rt }
+    /// Panics if the runtime cannot be built: nothing can be measured then.
+    pub fn build(self) -> Box<dyn Sampler> {
+        match self {
+            Probe::On(m, rt) => match rt {
+                RuntimeKind::TokioCurrentThread => {
+                    Box::new(OnRuntime::<TokioCurrentThread>::new(m))
+                }
+                RuntimeKind::TokioMultiThread => Box::new(OnRuntime::<TokioMultiThread>::new(m)),
+                RuntimeKind::AsyncStd => Box::new(OnRuntime::<AsyncStd>::new(m)),
+                RuntimeKind::Smol => Box::new(OnRuntime::<Smol>::new(m)),
+            },
+            Probe::AtomicStoreSpinner => Box::new(Plain(self, atomic_store_to_spinner)),
+            Probe::Nanosleep => Box::new(Plain(self, sleep_overshoot)),
+        }
+    }
+}
+
+/// A built probe, ready to be sampled again and again.
+pub trait Sampler {
+    /// Which probe.
+    fn probe(&self) -> Probe;
+
+    /// `samples` measurements.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the runtime does not stop the work (its `Drop` has not run
+    /// when the canceller's await returns): the floor would be meaningless.
+    fn samples(&mut self, samples: u64) -> Vec<ProbeSample>;
+}
+
+/// One situation a figure is taken in, and the floor it is read against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Floor {
+    /// A stop to a task parked on the runtime → the task's `Drop` ran: the
+    /// cheaper of [`Mechanism::TaskWake`] and [`Mechanism::TaskAbort`].
+    TaskStop(RuntimeKind),
+    /// The same stops → the canceller's await of the task returned.
+    TaskJoin(RuntimeKind),
+    /// A flag set for a closure on the runtime's blocking pool → the
+    /// canceller's await of it returned: the cheaper of
+    /// [`Mechanism::BlockingJoin`] and [`Mechanism::BlockingSpinJoin`].
+    BlockingJoin(RuntimeKind),
+    /// The runtime's own timer: deadline → the await returned, the cheaper
+    /// of [`Mechanism::Sleep`] and [`Mechanism::Timeout`].
+    Timer(RuntimeKind),
+    /// An atomic store → seen by a thread spinning on loads.
+    AtomicStoreSpinner,
+    /// `std::thread::sleep` to the deadline: a reference row beside the
+    /// timers (a `nanosleep`, which the kernel may end late by the thread's
+    /// timer slack), the floor of no figure.
+    SleepOvershoot,
+}
+
+impl Floor {
+    /// Every floor, in report order: per runtime its four, then the two
+    /// that need no runtime.
+    pub fn all() -> Vec<Floor> {
+        RuntimeKind::ALL
+            .into_iter()
+            .flat_map(|rt| {
+                [
+                    Floor::TaskStop(rt),
+                    Floor::TaskJoin(rt),
+                    Floor::BlockingJoin(rt),
+                    Floor::Timer(rt),
+                ]
+            })
+            .chain([Floor::AtomicStoreSpinner, Floor::SleepOvershoot])
+            .collect()
     }
 
-    /// `samples` wake-ups, each of a task that was parked for [`SETTLE`].
-    pub fn samples(&self, samples: u64) -> Vec<Duration> {
+    /// The report name (`floors[].name` of the lab's JSON):
+    /// `task_stop/smol`, `timer/tokio-multi-thread`, `atomic_store_spinner`, ….
+    pub fn name(self) -> String {
+        match self {
+            Floor::TaskStop(rt) => format!("task_stop/{}", rt.name()),
+            Floor::TaskJoin(rt) => format!("task_join/{}", rt.name()),
+            Floor::BlockingJoin(rt) => format!("blocking_join/{}", rt.name()),
+            Floor::Timer(rt) => format!("timer/{}", rt.name()),
+            Floor::AtomicStoreSpinner => "atomic_store_spinner".to_owned(),
+            Floor::SleepOvershoot => "sleep_overshoot".to_owned(),
+        }
+    }
+
+    /// The runtime the floor is measured on, if any.
+    pub const fn runtime(self) -> Option<RuntimeKind> {
+        match self {
+            Floor::TaskStop(rt)
+            | Floor::TaskJoin(rt)
+            | Floor::BlockingJoin(rt)
+            | Floor::Timer(rt) => Some(rt),
+            Floor::AtomicStoreSpinner | Floor::SleepOvershoot => None,
+        }
+    }
+
+    /// Whether some figure is read against this floor (every floor but the
+    /// reference row [`Floor::SleepOvershoot`]).
+    pub const fn is_paired(self) -> bool {
+        !matches!(self, Floor::SleepOvershoot)
+    }
+
+    /// The probes this floor is the cheapest of, and what is read from them.
+    pub fn probes(self) -> (Vec<Probe>, Reading) {
+        let task = |rt| {
+            vec![
+                Probe::On(Mechanism::TaskWake, rt),
+                Probe::On(Mechanism::TaskAbort, rt),
+            ]
+        };
+        match self {
+            Floor::TaskStop(rt) => (task(rt), Reading::Ended),
+            Floor::TaskJoin(rt) => (task(rt), Reading::Returned),
+            Floor::BlockingJoin(rt) => (
+                vec![
+                    Probe::On(Mechanism::BlockingJoin, rt),
+                    Probe::On(Mechanism::BlockingSpinJoin, rt),
+                ],
+                Reading::Returned,
+            ),
+            Floor::Timer(rt) => (
+                vec![
+                    Probe::On(Mechanism::Sleep, rt),
+                    Probe::On(Mechanism::Timeout, rt),
+                ],
+                Reading::Returned,
+            ),
+            Floor::AtomicStoreSpinner => (vec![Probe::AtomicStoreSpinner], Reading::Ended),
+            Floor::SleepOvershoot => (vec![Probe::Nanosleep], Reading::Returned),
+        }
+    }
+
+    /// The criterion ids (group `floors`) this floor is the least of.
+    pub fn bench_ids(self) -> Vec<String> {
+        let (probes, reading) = self.probes();
+        probes.into_iter().map(|p| p.bench_id(reading)).collect()
+    }
+
+    /// The situation, in words: who stops, which thread runs the executor,
+    /// who is woken, which timer.
+    pub fn situation(self) -> String {
+        match self {
+            Floor::TaskStop(rt) => format!(
+                "the canceller, in `block_on`, stops a task parked on {rt} (by a bare waker's wake or the runtime's own abort, whichever is cheaper) → the task's `Drop` ran; {}",
+                executor(rt)
+            ),
+            Floor::TaskJoin(rt) => format!(
+                "the same stops → the canceller's await of the task's join handle returned; {}",
+                executor(rt)
+            ),
+            Floor::BlockingJoin(rt) => format!(
+                "the canceller, in `block_on` on {rt}, sets a flag that a closure on {} checks in a loop (yielding between checks, or spinning, whichever is cheaper), then awaits its join handle: the pool thread ends and wakes the canceller",
+                blocking_pool(rt)
+            ),
+            Floor::Timer(rt) => format!(
+                "{} to the 100 µs deadline, awaited in `block_on` on {rt} with no work (directly, or as the runtime's timeout around a future that never completes, whichever is cheaper): deadline → the await returned",
+                timer(rt)
+            ),
+            Floor::AtomicStoreSpinner => {
+                "an atomic store → seen by another thread spinning on loads".to_owned()
+            }
+            Floor::SleepOvershoot => {
+                "reference only: `std::thread::sleep` (a `nanosleep`, which may end late by the thread's timer slack) to the 100 µs deadline → the thread runs".to_owned()
+            }
+        }
+    }
+
+    /// The floor `metric` of `target` is read against: the same situation on
+    /// the same runtime (see `benches/README.md` for every pairing). Every
+    /// [`Metric`] is a stop or a timer, so every one has a floor.
+    pub fn of(target: Target, metric: Metric) -> Floor {
+        let rt = target.runtime;
+        // Work on blocking threads is stopped by a flag it checks in a loop,
+        // and its canceller awaits a blocking pool's join handle.
+        let on_threads = facts(target.strategy, rt).on_blocking_threads;
+        match metric {
+            Metric::TimeoutOvershoot => Floor::Timer(rt),
+            Metric::CancelToStopped if on_threads => Floor::AtomicStoreSpinner,
+            Metric::CancelToConfirmed if on_threads => Floor::BlockingJoin(rt),
+            Metric::CancelToStopped => Floor::TaskStop(rt),
+            Metric::CancelToConfirmed => Floor::TaskJoin(rt),
+        }
+    }
+}
+
+/// Which thread runs the executor, and who is woken, on `rt`.
+fn executor(rt: RuntimeKind) -> &'static str {
+    match rt {
+        RuntimeKind::TokioCurrentThread => {
+            "the canceller's own thread runs the executor: the task is polled on that thread, nobody is woken across threads"
+        }
+        RuntimeKind::TokioMultiThread => {
+            "the task runs on one of two worker threads, asleep since it parked: the stop wakes a worker, the task's end wakes the canceller's thread"
+        }
+        RuntimeKind::AsyncStd => {
+            "the task runs on async-std's executor threads, asleep since it parked: the stop wakes one, the task's end wakes the canceller's thread"
+        }
+        RuntimeKind::Smol => {
+            "the canceller's `block_on` runs the executor too (beside two workers): a worker may be woken, or the canceller's own thread may poll the task while it waits"
+        }
+    }
+}
+
+/// The blocking pool of `rt`.
+fn blocking_pool(rt: RuntimeKind) -> &'static str {
+    match rt {
+        RuntimeKind::TokioCurrentThread | RuntimeKind::TokioMultiThread => {
+            "tokio's blocking pool (`spawn_blocking`)"
+        }
+        RuntimeKind::AsyncStd => "async-std's blocking pool (`spawn_blocking`)",
+        RuntimeKind::Smol => "the `blocking` crate's pool (`unblock`)",
+    }
+}
+
+/// The timer of `rt`.
+fn timer(rt: RuntimeKind) -> &'static str {
+    match rt {
+        RuntimeKind::TokioCurrentThread | RuntimeKind::TokioMultiThread => {
+            "`tokio::time::sleep` (tokio's wheel, 1 ms ticks)"
+        }
+        RuntimeKind::AsyncStd | RuntimeKind::Smol => {
+            "`async_io::Timer` (the reactor's deadline, in its `epoll` wait)"
+        }
+    }
+}
+
+/// A flag and the waker of whoever waits for it: the least a task can park
+/// on and be woken from.
+#[derive(Debug, Default)]
+struct Event {
+    set: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Event {
+    fn set(&self) {
+        self.set.store(true, Ordering::SeqCst);
+        let waker = self
+            .waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    fn wait(self: Arc<Event>) -> impl Future<Output = ()> + Send + 'static {
+        std::future::poll_fn(move |cx| {
+            if self.set.load(Ordering::SeqCst) {
+                return Poll::Ready(());
+            }
+            *self.waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
+            // Set between the check and the store: its wake found no waker.
+            if self.set.load(Ordering::SeqCst) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
+}
+
+/// One sample of `mechanism` on the runtime `rt` is a handle of, awaited
+/// in the caller's task (inside that runtime's `block_on`, as the
+/// strategies' scenarios are). The lab calls it between a strategy's own
+/// samples, on the strategy's runtime (`Measure::cancel_beside`).
+///
+/// # Panics
+///
+/// Panics if the runtime did not drop the work before its await returned.
+pub(crate) async fn sample<H: RuntimeHandle>(rt: &H, mechanism: Mechanism) -> ProbeSample {
+    match mechanism {
+        Mechanism::TaskWake | Mechanism::TaskAbort => task(rt, mechanism).await,
+        Mechanism::BlockingJoin => blocking_join(rt, false).await,
+        Mechanism::BlockingSpinJoin => blocking_join(rt, true).await,
+        Mechanism::Sleep => {
+            let deadline = Instant::now() + OVERSHOOT_DEADLINE;
+            rt.sleep(OVERSHOOT_DEADLINE).await;
+            ProbeSample::one(Instant::now().saturating_duration_since(deadline))
+        }
+        Mechanism::Timeout => {
+            let deadline = Instant::now() + OVERSHOOT_DEADLINE;
+            let timed_out = rt
+                .timeout(OVERSHOOT_DEADLINE, std::future::pending::<()>())
+                .await;
+            let late = Instant::now().saturating_duration_since(deadline);
+            assert!(
+                timed_out.is_none(),
+                "a future that never completes timed out"
+            );
+            ProbeSample::one(late)
+        }
+    }
+}
+
+/// A task parked on the runtime, stopped by a bare wake or the runtime's
+/// own abort.
+async fn task<H: RuntimeHandle>(rt: &H, mechanism: Mechanism) -> ProbeSample {
+    let marks = Marks::new();
+    let event = Arc::new(Event::default());
+    let abort = mechanism == Mechanism::TaskAbort;
+    let task = if abort {
+        rt.spawn(Parked(Arc::clone(&marks)).forced(rt.clone()))
+    } else {
+        let work = Parked(Arc::clone(&marks)).until(
+            rt.clone(),
+            Arc::clone(&event).wait(),
+            None::<fn() -> std::future::Ready<()>>,
+        );
+        rt.spawn(async move {
+            let _ = work.await;
+        })
+    };
+    until_parked(rt, &marks, 1).await;
+    let t0 = Instant::now();
+    if abort {
+        H::abort(task).await;
+    } else {
+        event.set();
+        H::join(task).await;
+    }
+    let returned = t0.elapsed();
+    ProbeSample {
+        ended: marks.dropped_since(t0),
+        returned,
+    }
+}
+
+/// The `thread` strategy's work on the runtime's blocking pool (or, with
+/// `spin`, a closure that spins without yielding), stopped by a bare flag.
+async fn blocking_join<H: RuntimeHandle>(rt: &H, spin: bool) -> ProbeSample {
+    let marks = Marks::new();
+    let flag = Arc::new(AtomicBool::new(false));
+    let work = Parked(Arc::clone(&marks));
+    let join = rt.spawn_blocking({
+        let flag = Arc::clone(&flag);
+        move || {
+            if spin {
+                work.spin_until(|| flag.load(Ordering::Acquire));
+            } else {
+                let _ = work.blocking(|| flag.load(Ordering::Acquire), None::<fn() -> bool>);
+            }
+        }
+    });
+    until_parked(rt, &marks, 1).await;
+    let t0 = Instant::now();
+    flag.store(true, Ordering::Release);
+    join.await;
+    let returned = t0.elapsed();
+    ProbeSample {
+        ended: marks.dropped_since(t0),
+        returned,
+    }
+}
+
+/// A mechanism on a runtime of type `R` of its own, built once: what the
+/// criterion bench samples.
+struct OnRuntime<R> {
+    mechanism: Mechanism,
+    rt: R,
+}
+
+impl<R: Runtime> OnRuntime<R> {
+    fn new(mechanism: Mechanism) -> OnRuntime<R> {
+        let rt = R::build(Clock::Real)
+            .unwrap_or_else(|e| panic!("cannot build {} for a floor: {e}", R::KIND));
+        OnRuntime { mechanism, rt }
+    }
+}
+
+impl<R: Runtime> Sampler for OnRuntime<R> {
+    fn probe(&self) -> Probe {
+        Probe::On(self.mechanism, R::KIND)
+    }
+
+    fn samples(&mut self, samples: u64) -> Vec<ProbeSample> {
+        let h = self.rt.handle();
+        let mechanism = self.mechanism;
         self.rt.block_on(async {
             let mut out = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
             for _ in 0..samples {
-                let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
-                let woken = Arc::new(AtomicBool::new(false));
-                let polled = Arc::new(cancel_harness::probe::Mark::default());
-                let task = tokio::spawn({
-                    let (waker, woken, polled) =
-                        (Arc::clone(&waker), Arc::clone(&woken), Arc::clone(&polled));
-                    std::future::poll_fn(move |cx| {
-                        if woken.load(Ordering::SeqCst) {
-                            polled.set();
-                            Poll::Ready(())
-                        } else {
-                            *waker.lock().unwrap_or_else(PoisonError::into_inner) =
-                                Some(cx.waker().clone());
-                            Poll::Pending
-                        }
-                    })
-                });
-                while waker
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .is_none()
-                {
-                    tokio::task::yield_now().await;
-                }
-                spin_for(SETTLE);
-                let parked = waker.lock().unwrap_or_else(PoisonError::into_inner).take();
-                let t0 = Instant::now();
-                woken.store(true, Ordering::SeqCst);
-                if let Some(waker) = parked {
-                    waker.wake();
-                }
-                while !polled.is_set() {
-                    tokio::task::yield_now().await;
-                }
-                let at = polled.at().unwrap_or(t0);
-                out.push(at.saturating_duration_since(t0));
-                task.await.expect("the woken task ends");
+                out.push(sample(&h, mechanism).await);
             }
             out
         })
     }
 }
 
-impl Default for SameThreadWake {
-    fn default() -> Self {
-        SameThreadWake::new()
+/// A probe that needs no runtime, and the function that samples it.
+struct Plain(Probe, fn(u64) -> Vec<Duration>);
+
+impl Sampler for Plain {
+    fn probe(&self) -> Probe {
+        self.0
+    }
+
+    fn samples(&mut self, samples: u64) -> Vec<ProbeSample> {
+        (self.1)(samples)
+            .into_iter()
+            .map(ProbeSample::one)
+            .collect()
     }
 }
 
 /// Nanoseconds since `base`, plus one so that zero means "not yet".
 fn stamp(base: Instant) -> u64 {
     u64::try_from(base.elapsed().as_nanos()).unwrap_or(u64::MAX - 1) + 1
-}
-
-/// Cross-thread `Thread::unpark` → the parked thread runs: `samples` times, a
-/// thread parks, stays parked for `parked_for`, is unparked, and takes the
-/// time as soon as it runs; it then unparks the waker, which had parked
-/// itself meanwhile (a ping-pong).
-///
-/// # Panics
-///
-/// Panics if the parked thread cannot be started.
-pub fn unpark(parked_for: Duration, samples: u64) -> Vec<Duration> {
-    let base = Instant::now();
-    let round = Arc::new(AtomicU64::new(0));
-    let ready = Arc::new(AtomicU64::new(0));
-    let woke_round = Arc::new(AtomicU64::new(0));
-    let woke_at = Arc::new(AtomicU64::new(0));
-    // The waker parks too while it waits, as a canceller awaiting its
-    // confirmation does: a waker that kept its core spinning would push the
-    // woken thread onto the other, idle core, and measure a different wake.
-    let waker = std::thread::current();
-    let parked = std::thread::Builder::new()
-        .name("floor-parked".into())
-        .spawn({
-            let (round, ready, woke_round, woke_at) = (
-                Arc::clone(&round),
-                Arc::clone(&ready),
-                Arc::clone(&woke_round),
-                Arc::clone(&woke_at),
-            );
-            move || {
-                let mut seen = 0;
-                loop {
-                    ready.store(seen + 1, Ordering::SeqCst);
-                    // `park` may return spuriously: only a new round counts.
-                    let next = loop {
-                        std::thread::park();
-                        let r = round.load(Ordering::SeqCst);
-                        if r > seen {
-                            break r;
-                        }
-                    };
-                    woke_at.store(stamp(base), Ordering::SeqCst);
-                    woke_round.store(next, Ordering::SeqCst);
-                    waker.unpark();
-                    if next == u64::MAX {
-                        return;
-                    }
-                    seen = next;
-                }
-            }
-        })
-        .expect("the floor's parked thread starts");
-    let mut out = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
-    for i in 1..=samples {
-        while ready.load(Ordering::SeqCst) < i {
-            std::hint::spin_loop();
-        }
-        spin_for(parked_for);
-        let t0 = stamp(base);
-        round.store(i, Ordering::SeqCst);
-        parked.thread().unpark();
-        while woke_round.load(Ordering::SeqCst) < i {
-            std::thread::park();
-        }
-        let woke = woke_at.load(Ordering::SeqCst);
-        out.push(Duration::from_nanos(woke.saturating_sub(t0)));
-    }
-    round.store(u64::MAX, Ordering::SeqCst);
-    parked.thread().unpark();
-    parked.join().expect("the floor's parked thread ends");
-    out
 }
 
 /// Atomic store → observed by a spinning thread: `samples` times, one thread
@@ -220,7 +665,7 @@ pub fn atomic_store_to_spinner(samples: u64) -> Vec<Duration> {
     let mut out = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
     for i in 1..=samples {
         // Let the spinner go back to spinning on a line it holds.
-        spin_for(Duration::from_micros(1));
+        crate::spin_for(Duration::from_micros(1));
         let t0 = stamp(base);
         value.store(i, Ordering::Release);
         while seen_round.load(Ordering::SeqCst) < i {
@@ -237,8 +682,9 @@ pub fn atomic_store_to_spinner(samples: u64) -> Vec<Duration> {
 
 /// Deadline → a thread that slept until it runs again: `samples` times, a
 /// thread sleeps for [`OVERSHOOT_DEADLINE`] with `std::thread::sleep` and
-/// takes how long after the deadline it woke. Every timer, tokio's wheel or
-/// async-io's, ends in such a sleep, so no timeout can be reported sooner.
+/// takes how long after the deadline it woke. A reference beside the
+/// runtimes' timers: a `nanosleep` may end late by the thread's timer slack,
+/// which an `epoll` wait armed by async-io need not.
 pub fn sleep_overshoot(samples: u64) -> Vec<Duration> {
     (0..samples)
         .map(|_| {
@@ -249,86 +695,96 @@ pub fn sleep_overshoot(samples: u64) -> Vec<Duration> {
         .collect()
 }
 
-/// One physical floor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Floor {
-    /// [`SameThreadWake`].
-    SameThreadWake,
-    /// [`unpark`] after [`SETTLE`] parked.
-    UnparkAfterPark,
-    /// [`unpark`] after [`PING_PONG`] parked.
-    UnparkPingPong,
-    /// [`atomic_store_to_spinner`].
-    AtomicStoreSpinner,
-    /// [`sleep_overshoot`].
-    SleepOvershoot,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::targets;
 
-impl Floor {
-    /// Every floor, in report order.
-    pub const ALL: [Floor; 5] = [
-        Floor::SameThreadWake,
-        Floor::UnparkAfterPark,
-        Floor::UnparkPingPong,
-        Floor::AtomicStoreSpinner,
-        Floor::SleepOvershoot,
-    ];
-
-    /// The report name (`floors[].name` of the lab's JSON).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Floor::SameThreadWake => "same_thread_wake",
-            Floor::UnparkAfterPark => "unpark_after_park",
-            Floor::UnparkPingPong => "unpark_ping_pong",
-            Floor::AtomicStoreSpinner => "atomic_store_spinner",
-            Floor::SleepOvershoot => "sleep_overshoot",
-        }
-    }
-
-    /// The criterion id in group `floors`.
-    pub const fn bench_id(self) -> &'static str {
-        match self {
-            Floor::SameThreadWake => "same-thread-wake",
-            Floor::UnparkAfterPark => "unpark/after-park",
-            Floor::UnparkPingPong => "unpark/ping-pong",
-            Floor::AtomicStoreSpinner => "atomic-store/spinner",
-            Floor::SleepOvershoot => "sleep-overshoot",
-        }
-    }
-
-    /// `samples` measurements of this floor.
-    pub fn samples(self, samples: u64) -> Vec<Duration> {
-        match self {
-            Floor::SameThreadWake => SameThreadWake::new().samples(samples),
-            Floor::UnparkAfterPark => unpark(SETTLE, samples),
-            Floor::UnparkPingPong => unpark(PING_PONG, samples),
-            Floor::AtomicStoreSpinner => atomic_store_to_spinner(samples),
-            Floor::SleepOvershoot => sleep_overshoot(samples),
-        }
-    }
-
-    /// The floor `metric` of `target` is read against (see
-    /// `benches/README.md` for why each). Every [`Metric`] is a wake-up or a
-    /// timer, so every one has a floor.
-    pub fn of(target: Target, metric: Metric) -> Floor {
-        // Whether the canceller's own thread runs the executor that polls
-        // the work: then the wake needs no other thread.
-        let same_thread = match target.runtime {
-            RuntimeKind::TokioCurrentThread => true,
-            RuntimeKind::TokioMultiThread | RuntimeKind::AsyncStd | RuntimeKind::Smol => false,
-        };
-        let on_threads =
-            cancel_conformance::facts(target.strategy, target.runtime).on_blocking_threads;
-        match metric {
-            Metric::TimeoutOvershoot => Floor::SleepOvershoot,
-            // Blocking work sees its flag in a loop; its canceller is woken
-            // by the blocking thread, across threads on every runtime.
-            Metric::CancelToStopped if on_threads => Floor::AtomicStoreSpinner,
-            Metric::CancelToConfirmed if on_threads => Floor::UnparkAfterPark,
-            Metric::CancelToStopped | Metric::CancelToConfirmed if same_thread => {
-                Floor::SameThreadWake
+    #[test]
+    fn every_figure_is_read_against_a_floor_of_its_own_runtime() {
+        for target in targets() {
+            let on_threads = facts(target.strategy, target.runtime).on_blocking_threads;
+            for metric in Metric::ALL {
+                let floor = Floor::of(target, metric);
+                assert!(floor.is_paired(), "{floor:?} is a reference row");
+                assert!(Floor::all().contains(&floor), "{floor:?} is measured");
+                let expected = match (metric, on_threads) {
+                    (Metric::TimeoutOvershoot, _) => Floor::Timer(target.runtime),
+                    (Metric::CancelToStopped, true) => Floor::AtomicStoreSpinner,
+                    (Metric::CancelToConfirmed, true) => Floor::BlockingJoin(target.runtime),
+                    (Metric::CancelToStopped, false) => Floor::TaskStop(target.runtime),
+                    (Metric::CancelToConfirmed, false) => Floor::TaskJoin(target.runtime),
+                };
+                assert_eq!(floor, expected, "{} {}", target.id(), metric.name());
             }
-            Metric::CancelToStopped | Metric::CancelToConfirmed => Floor::UnparkAfterPark,
         }
+        // The registry has work of both kinds, so both kinds of floor are read.
+        let read: Vec<Floor> = targets()
+            .into_iter()
+            .map(|t| Floor::of(t, Metric::CancelToConfirmed))
+            .collect();
+        assert!(read.contains(&Floor::BlockingJoin(RuntimeKind::Smol)));
+        assert!(read.contains(&Floor::TaskJoin(RuntimeKind::Smol)));
+    }
+
+    #[test]
+    fn timer_floors_are_the_cheaper_of_a_sleep_and_a_timeout_on_their_runtime() {
+        for rt in RuntimeKind::ALL {
+            assert_eq!(
+                Floor::Timer(rt).probes(),
+                (
+                    vec![
+                        Probe::On(Mechanism::Sleep, rt),
+                        Probe::On(Mechanism::Timeout, rt)
+                    ],
+                    Reading::Returned
+                )
+            );
+        }
+        assert!(!Floor::SleepOvershoot.is_paired());
+    }
+
+    #[test]
+    fn task_floors_are_the_cheaper_of_a_wake_and_an_abort_on_their_runtime() {
+        for rt in RuntimeKind::ALL {
+            for (floor, reading) in [
+                (Floor::TaskStop(rt), Reading::Ended),
+                (Floor::TaskJoin(rt), Reading::Returned),
+            ] {
+                let (probes, read) = floor.probes();
+                assert_eq!(read, reading);
+                assert_eq!(
+                    probes,
+                    [
+                        Probe::On(Mechanism::TaskWake, rt),
+                        Probe::On(Mechanism::TaskAbort, rt)
+                    ]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_floor_reads_probes_that_are_measured_at_a_reading_they_offer() {
+        let all = Probe::all();
+        let mut ids = Vec::new();
+        for floor in Floor::all() {
+            let (probes, reading) = floor.probes();
+            for p in probes {
+                assert!(all.contains(&p), "{p:?}");
+                assert!(p.readings().contains(&reading), "{floor:?} reads {p:?}");
+            }
+            ids.extend(floor.bench_ids());
+        }
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        // Floors share probes' ids (the two task floors), never clash.
+        assert!(unique.len() <= ids.len());
+        let names: Vec<String> = Floor::all().into_iter().map(Floor::name).collect();
+        let mut distinct = names.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), names.len(), "{names:?}");
     }
 }

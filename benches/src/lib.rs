@@ -16,7 +16,8 @@
 //! | `fanout/N` | [`Measure::fanout`] | one stop to N tasks → all N stopped and joined |
 //! | bytes per task | [`Measure::live_bytes_per_task`] | live heap with N parked tasks, divided by N |
 //! | `checkpoint_cost` | [`checkpoint::hot_loop`] | one "am I cancelled?" check in a hot loop |
-//! | floors | [`floors`] | same-thread wake, cross-thread unpark, atomic store → spinner |
+//! | floors | [`floors`] | per runtime: a bare task's stop and join, a blocking pool's join, the runtime's timer; an atomic store → spinner |
+//! | rounds, ratios, noise | [`rounds`] | every figure ÷ its floor round by round; what may be claimed |
 //!
 //! # How the work waits
 //!
@@ -47,6 +48,7 @@
 pub mod checkpoint;
 pub mod floors;
 pub mod goals;
+pub mod rounds;
 mod scenario;
 mod work;
 

@@ -10,6 +10,7 @@ use cancel_contract::{CancelHandle, Cancellation, Error, Outcome};
 use cancel_harness::probe::live_bytes;
 use cancel_harness::runtime::{Runtime, RuntimeHandle};
 
+use crate::floors::{self, Mechanism, ProbeSample};
 use crate::work::{Marks, Parked, Ready, until_parked};
 use crate::{CancelSample, FanoutTimes, OVERSHOOT_DEADLINE, Target, WRAP_DEADLINE, WrapTimes};
 
@@ -30,6 +31,24 @@ pub trait Measure {
     /// not run when it returns: the figure would be meaningless.
     fn cancel(&mut self, samples: u64) -> Vec<CancelSample>;
 
+    /// [`cancel`](Measure::cancel), with one sample of a bare mechanism
+    /// (its floor, [`floors`](crate::floors)) beside each cancel, taken in
+    /// the same `block_on` on the same runtime: the mechanisms of `beside`
+    /// in turn, each sample before the cancel or after it on alternate
+    /// turns, so a figure and its floors see the same threads in the same
+    /// state. Returns the cancels and the floor samples, each with its
+    /// mechanism.
+    ///
+    /// # Panics
+    ///
+    /// As [`cancel`](Measure::cancel), and if the runtime did not drop a
+    /// floor's work before its await returned.
+    fn cancel_beside(
+        &mut self,
+        samples: u64,
+        beside: &[Mechanism],
+    ) -> (Vec<CancelSample>, Vec<(Mechanism, ProbeSample)>);
+
     /// `samples` runs of `run_with_timeout` around parked work with an
     /// [`OVERSHOOT_DEADLINE`]: how long after the deadline each returned.
     ///
@@ -37,6 +56,19 @@ pub trait Measure {
     ///
     /// Panics if a run does not report `TimedOut`.
     fn timeout_overshoot(&mut self, samples: u64) -> Vec<Duration>;
+
+    /// [`timeout_overshoot`](Measure::timeout_overshoot) with one sample of
+    /// a bare timer of `beside` beside each, as in
+    /// [`cancel_beside`](Measure::cancel_beside).
+    ///
+    /// # Panics
+    ///
+    /// As [`timeout_overshoot`](Measure::timeout_overshoot).
+    fn timeout_overshoot_beside(
+        &mut self,
+        samples: u64,
+        beside: &[Mechanism],
+    ) -> (Vec<Duration>, Vec<(Mechanism, ProbeSample)>);
 
     /// `iters` runs of `run_with_timeout` around a ready future, then `iters`
     /// awaits of the same future unwrapped.
@@ -48,7 +80,8 @@ pub trait Measure {
 
     /// Starts `n` tasks in one group, waits until all are parked, then stops
     /// the group with its one signal (a parent token's `cancel`, one flag,
-    /// one channel; `select` and `abort` have none and stop each handle) and
+    /// one channel; `select`, `abort` and `abortable` have none and stop
+    /// each handle) and
     /// joins all: the time from the stop to the last join.
     ///
     /// # Panics
@@ -89,6 +122,41 @@ impl<S, R: Runtime> On<S, R> {
     }
 }
 
+/// Which of `n` floor mechanisms goes beside the `i`-th sample: each in
+/// turn, the turns shifted every `2 n` samples so that every mechanism is
+/// taken before and after the figure's sample alike.
+fn turn(i: u64, n: usize) -> usize {
+    let n = u64::try_from(n.max(1)).unwrap_or(1);
+    usize::try_from((i + i / (2 * n)) % n).unwrap_or(0)
+}
+
+/// One cancel of one parked task: `cancel_to_stopped` and
+/// `cancel_to_confirmed`, from the same stop.
+async fn one_cancel<S: Subject<R>, R: Runtime>(rt: &R::Handle, what: &str) -> CancelSample {
+    let marks = Marks::new();
+    let handle = S::start(rt, Parked(Arc::clone(&marks)));
+    until_parked(rt, &marks, 1).await;
+    let t0 = Instant::now();
+    let result = handle.cancel().await;
+    let confirmed = t0.elapsed();
+    stopped(result, what);
+    CancelSample {
+        stopped: marks.dropped_since(t0),
+        confirmed,
+    }
+}
+
+/// One `run_with_timeout` around parked work: how long after the deadline
+/// it returned.
+async fn one_timeout<S: Subject<R>, R: Runtime>(rt: &R::Handle, what: &str) -> Duration {
+    let marks = Marks::new();
+    let deadline = Instant::now() + OVERSHOOT_DEADLINE;
+    let outcome = S::run_with_timeout(rt, OVERSHOOT_DEADLINE, Parked(marks)).await;
+    let reported = Instant::now();
+    assert_eq!(outcome, Ok(Outcome::TimedOut), "{what}");
+    reported.saturating_duration_since(deadline)
+}
+
 fn stopped(result: Result<Cancellation<()>, Error>, what: &str) {
     match result {
         Ok(Cancellation::Stopped) => {}
@@ -102,41 +170,60 @@ impl<S: Subject<R>, R: Runtime> Measure for On<S, R> {
     }
 
     fn cancel(&mut self, samples: u64) -> Vec<CancelSample> {
+        self.cancel_beside(samples, &[]).0
+    }
+
+    fn cancel_beside(
+        &mut self,
+        samples: u64,
+        beside: &[Mechanism],
+    ) -> (Vec<CancelSample>, Vec<(Mechanism, ProbeSample)>) {
         let rt = self.rt.handle();
         let what = self.target().id();
         self.rt.block_on(async {
             let mut out = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
-            for _ in 0..samples {
-                let marks = Marks::new();
-                let handle = S::start(&rt, Parked(Arc::clone(&marks)));
-                until_parked(&rt, &marks, 1).await;
-                let t0 = Instant::now();
-                let result = handle.cancel().await;
-                let confirmed = t0.elapsed();
-                stopped(result, &what);
-                out.push(CancelSample {
-                    stopped: marks.dropped_since(t0),
-                    confirmed,
-                });
+            let mut floors = Vec::with_capacity(out.capacity());
+            for i in 0..samples {
+                let floor = beside.get(turn(i, beside.len())).copied();
+                let first = i % 2 == 0;
+                if let (Some(m), true) = (floor, first) {
+                    floors.push((m, floors::sample(&rt, m).await));
+                }
+                out.push(one_cancel::<S, R>(&rt, &what).await);
+                if let (Some(m), false) = (floor, first) {
+                    floors.push((m, floors::sample(&rt, m).await));
+                }
             }
-            out
+            (out, floors)
         })
     }
 
     fn timeout_overshoot(&mut self, samples: u64) -> Vec<Duration> {
+        self.timeout_overshoot_beside(samples, &[]).0
+    }
+
+    fn timeout_overshoot_beside(
+        &mut self,
+        samples: u64,
+        beside: &[Mechanism],
+    ) -> (Vec<Duration>, Vec<(Mechanism, ProbeSample)>) {
         let rt = self.rt.handle();
         let what = self.target().id();
         self.rt.block_on(async {
             let mut out = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
-            for _ in 0..samples {
-                let marks = Marks::new();
-                let deadline = Instant::now() + OVERSHOOT_DEADLINE;
-                let outcome = S::run_with_timeout(&rt, OVERSHOOT_DEADLINE, Parked(marks)).await;
-                let reported = Instant::now();
-                assert_eq!(outcome, Ok(Outcome::TimedOut), "{what}");
-                out.push(reported.saturating_duration_since(deadline));
+            let mut floors = Vec::with_capacity(out.capacity());
+            for i in 0..samples {
+                let floor = beside.get(turn(i, beside.len())).copied();
+                let first = i % 2 == 0;
+                if let (Some(m), true) = (floor, first) {
+                    floors.push((m, floors::sample(&rt, m).await));
+                }
+                out.push(one_timeout::<S, R>(&rt, &what).await);
+                if let (Some(m), false) = (floor, first) {
+                    floors.push((m, floors::sample(&rt, m).await));
+                }
             }
-            out
+            (out, floors)
         })
     }
 
@@ -214,5 +301,21 @@ impl<S: Subject<R>, R: Runtime> Measure for On<S, R> {
             let per_task = (after - before) as f64 / n.max(1) as f64;
             Some(per_task)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::turn;
+
+    #[test]
+    fn every_floor_mechanism_takes_its_turn_before_and_after_the_figure() {
+        for n in 1..=3 {
+            let mut seen = std::collections::HashSet::new();
+            for i in 0..(4 * n as u64) {
+                seen.insert((turn(i, n), i % 2 == 0));
+            }
+            assert_eq!(seen.len(), 2 * n, "n = {n}: {seen:?}");
+        }
     }
 }

@@ -140,6 +140,20 @@ impl Play for Parked {
     }
 }
 
+impl Parked {
+    /// Blocking work that spins on `is_stopped` without yielding, holding its
+    /// core: a floor's cheapest way to see a flag (the strategies' blocking
+    /// work yields between checks, [`Play::blocking`]).
+    pub(crate) fn spin_until(self, is_stopped: impl Fn() -> bool) {
+        let marks = self.0;
+        let _stamp = DropStamp(Arc::clone(&marks));
+        marks.parked.fetch_add(1, Ordering::SeqCst);
+        while !is_stopped() {
+            std::hint::spin_loop();
+        }
+    }
+}
+
 /// Work that is done at once with `7`, in every strategy's form: what
 /// `wrap_overhead` wraps.
 pub(crate) struct Ready;

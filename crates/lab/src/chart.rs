@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::measure::{FanoutRow, Percentiles};
+use crate::measure::{FanoutRow, Percentiles, Stop};
 
 const SIZE: (u32, u32) = (1100, 720);
 
@@ -126,7 +126,8 @@ fn draw_fanout(
     rows: &[FanoutRow],
 ) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
     root.fill(&WHITE)?;
-    let ns = |r: &FanoutRow| u64::try_from(r.total.as_nanos()).unwrap_or(u64::MAX).max(1);
+    // Display only: the median of the runs, rounded to a nanosecond.
+    let ns = |r: &FanoutRow| (r.total().median as u64).max(1);
     let (lo, hi) = log_bounds(rows.iter().map(ns));
     let max_n = rows.iter().map(|r| r.n as u64).max().unwrap_or(1).max(10);
     let mut chart = ChartBuilder::on(root)
@@ -138,22 +139,26 @@ fn draw_fanout(
         .build_cartesian_2d((1_u64..max_n).log_scale(), (lo..hi).log_scale())?;
     chart
         .configure_mesh()
-        .x_desc("tasks stopped by one signal (N, log scale)")
+        .x_desc("tasks stopped (N, log scale)")
         .y_desc("time to stop and join all N (log scale)")
         .y_label_formatter(&|v| human_ns(*v))
         .draw()?;
-    let mut ids: Vec<String> = rows.iter().map(|r| r.target.id()).collect();
+    let mut ids: Vec<(String, Stop)> = rows.iter().map(|r| (r.target.id(), r.stop)).collect();
     ids.dedup();
-    for (i, id) in ids.iter().enumerate() {
+    for (i, (id, stop)) in ids.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         let points: Vec<(u64, u64)> = rows
             .iter()
             .filter(|r| &r.target.id() == id)
             .map(|r| (r.n as u64, ns(r)))
             .collect();
+        let label = match stop {
+            Stop::OneSignal => id.clone(),
+            Stop::Requests => format!("{id} (N requests)"),
+        };
         chart
             .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
-            .label(id.as_str())
+            .label(label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
         chart.draw_series(
             points

@@ -44,14 +44,22 @@ use crate::peer::Peer;
 #[global_allocator]
 static ALLOC: cancel_harness::probe::CountingAlloc = cancel_harness::probe::CountingAlloc;
 
-/// Samples per histogram by default, and with `--quick`.
+/// Samples per cancel histogram by default, and with `--quick`.
 const DEFAULT_SAMPLES: u64 = 1_000;
 const QUICK_SAMPLES: u64 = 100;
+/// `timeout_overshoot` takes a quarter as many samples: each waits for a
+/// timer (a millisecond on tokio) and is taken beside a sample of its floor,
+/// a timer too, and its p50 moves less from round to round than a wake's.
+const TIMEOUT_SHARE: u64 = 4;
 /// The most `--samples` accepts: a million timeouts alone would take an hour.
 const MAX_SAMPLES: u64 = 100_000;
 /// The largest fanout by default, and with `--quick`.
 const DEFAULT_MAX_FANOUT: usize = 100_000;
 const QUICK_MAX_FANOUT: usize = 1_000;
+/// Runs of each fanout size below 10 000 by default (the median is
+/// reported), and with `--quick` (one a round).
+const DEFAULT_FANOUT_RUNS: usize = 30;
+const QUICK_FANOUT_RUNS: usize = 5;
 /// I6's start → cancel cycles with `--quick` (10 000 otherwise).
 const QUICK_LEAK_CYCLES: usize = 1_000;
 /// How many conformance cases run at once: cases mostly wait (on timers,
@@ -97,11 +105,13 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
-    /// Fewer samples, fanout up to 1 000 and I6 with 1 000 cycles: for tests.
+    /// Fewer samples, fanout up to 1 000 with 5 runs a size, and I6 with
+    /// 1 000 cycles: for tests.
     #[arg(long)]
     quick: bool,
 
-    /// Samples per latency histogram and floor [default: 1000, 100 with --quick].
+    /// Samples per cancel histogram, over all rounds; timeouts take a
+    /// quarter as many [default: 1000, 100 with --quick].
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_samples)]
     samples: Option<u64>,
 
@@ -171,6 +181,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let started = Instant::now();
+    let before = report::Conditions::now();
     let selected = |list: &[String], name: &str| list.is_empty() || list.iter().any(|s| s == name);
 
     let out_dir = cli.out.clone().unwrap_or_else(default_out_dir);
@@ -184,16 +195,24 @@ fn main() -> ExitCode {
     if cli.quick {
         cancel_conformance::set_leak_cycles(QUICK_LEAK_CYCLES);
     }
+    let samples = cli.samples.unwrap_or(if cli.quick {
+        QUICK_SAMPLES
+    } else {
+        DEFAULT_SAMPLES
+    });
     let plan = Plan {
-        samples: cli.samples.unwrap_or(if cli.quick {
-            QUICK_SAMPLES
-        } else {
-            DEFAULT_SAMPLES
-        }),
+        samples,
+        timeout_samples: samples.div_ceil(TIMEOUT_SHARE),
+        rounds: cancel_benches::rounds::ROUNDS,
         max_fanout: if cli.quick {
             QUICK_MAX_FANOUT
         } else {
             DEFAULT_MAX_FANOUT
+        },
+        fanout_runs: if cli.quick {
+            QUICK_FANOUT_RUNS
+        } else {
+            DEFAULT_FANOUT_RUNS
         },
     };
 
@@ -223,7 +242,7 @@ fn main() -> ExitCode {
     let measuring = !cli.verdicts_only;
     let steps = (entries.len() * cases.len()) as u64
         + if measuring {
-            measure::steps(&targets) + 1
+            measure::steps(&targets, plan.rounds) + 1
         } else {
             0
         };
@@ -232,12 +251,13 @@ fn main() -> ExitCode {
     let (measured, peer) = if measuring {
         let measured = measure::run(&targets, plan, &progress);
         progress.set_message("Python peer");
-        let peer = peer::run(plan.samples, PEER_LIMIT, &measured.floors);
+        let peer = peer::run(plan, PEER_LIMIT);
         progress.inc(1);
         (measured, peer)
     } else {
         let peer = Peer {
             status: "no Python peer row: --verdicts-only".to_owned(),
+            floors: Vec::new(),
             rows: Vec::new(),
         };
         (Measurements::default(), peer)
@@ -245,7 +265,7 @@ fn main() -> ExitCode {
     progress.finish_and_clear();
 
     let all_pass = verdicts.iter().all(|v| v.pass);
-    let report = report::Report::new(&entries, verdicts, &measured, &peer);
+    let report = report::Report::new(&entries, verdicts, &measured, &peer, before);
     let files = match report::write(&out_dir, &report, &measured, &peer) {
         Ok(files) => files,
         Err(e) => {
@@ -437,7 +457,12 @@ fn print_tables(
     )?;
     if !report.latency.is_empty() {
         writeln!(out, "## Latency\n\n{}", table::latency(report))?;
-        writeln!(out, "## Floors\n\n{}", table::floors(&report.floors))?;
+        writeln!(
+            out,
+            "## Floors\n\n{}",
+            table::floors(&report.floors, &report.peers.floors)
+        )?;
+        writeln!(out, "## Run\n\n{}", table::run_summary(report))?;
     }
     writeln!(out, "Report written ({:.1} s):", took.as_secs_f64())?;
     for file in files {

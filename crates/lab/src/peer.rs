@@ -1,16 +1,19 @@
 //! The Python peer: `peers/python/asyncio_cancel.py`, run with `python3`
 //! when it is on the PATH, measures asyncio's `Task.cancel()` and timeouts
-//! the way the lab measures each strategy; its rows are marked as a peer.
+//! the way the lab measures each strategy, and in the same run the floors of
+//! the same situations on its own loop (a future resolved instead of a task
+//! cancelled; `asyncio.sleep` to the same deadline). Its rows are marked as a
+//! peer and read against those floors only: a ratio to a Rust floor would
+//! compare two languages' wake-ups, not a cancel with its floor.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cancel_benches::Metric;
-use cancel_benches::floors::Floor;
 use serde::Deserialize;
 
-use crate::measure::{FloorRow, Percentiles, floor_ratio};
+use crate::measure::{Figure, FloorRow, Plan, Rounds};
 
 /// The script, built into the binary so the lab runs it from anywhere.
 const SCRIPT: &str = include_str!("../../../peers/python/asyncio_cancel.py");
@@ -23,6 +26,8 @@ pub(crate) const SCRIPT_PATH: &str = "peers/python/asyncio_cancel.py";
 pub(crate) struct Peer {
     /// One line for the report: what ran, or why nothing did.
     pub(crate) status: String,
+    /// The peer's own floors, measured in the same run by the same script.
+    pub(crate) floors: Vec<FloorRow>,
     /// The measured rows; empty when the peer did not run.
     pub(crate) rows: Vec<PeerRow>,
 }
@@ -33,74 +38,101 @@ pub(crate) struct PeerRow {
     /// `asyncio`, `asyncio.timeout`, `asyncio.wait_for`.
     pub(crate) runtime: String,
     pub(crate) metric: Metric,
-    pub(crate) stats: Percentiles,
-    pub(crate) floor: Floor,
-    pub(crate) floor_ratio: f64,
+    /// One of the peer's own floors, never one of the Rust floors.
+    pub(crate) floor: String,
+    pub(crate) figure: Figure,
 }
 
 #[derive(Debug, Deserialize)]
 struct Output {
     python: String,
+    floors: Vec<OutputFloor>,
     rows: Vec<OutputRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OutputFloor {
+    name: String,
+    situation: String,
+    rounds_ns: Vec<Vec<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
 struct OutputRow {
     metric: String,
     runtime: String,
-    samples_ns: Vec<u64>,
+    floor: String,
+    rounds_ns: Vec<Vec<u64>>,
 }
 
-/// Runs the peer with `samples` samples per row, within `limit`.
-pub(crate) fn run(samples: u64, limit: Duration, floors: &[FloorRow]) -> Peer {
-    match run_script(samples, limit) {
-        Ok(output) => Peer {
-            status: format!(
-                "Python {} asyncio, measured by {SCRIPT_PATH} in the same run",
-                output.python
-            ),
-            rows: output
+fn rounds(ns: &[Vec<u64>]) -> Rounds {
+    Rounds(
+        ns.iter()
+            .map(|r| r.iter().map(|&n| Duration::from_nanos(n)).collect())
+            .collect(),
+    )
+}
+
+/// Runs the peer with the plan's samples and rounds, within `limit`.
+pub(crate) fn run(plan: Plan, limit: Duration) -> Peer {
+    match run_script(plan, limit) {
+        Ok(output) => {
+            let floors: Vec<FloorRow> = output
+                .floors
+                .iter()
+                .map(|f| {
+                    FloorRow::least_of(
+                        f.name.clone(),
+                        f.situation.clone(),
+                        true,
+                        &[(f.name.clone(), &rounds(&f.rounds_ns))],
+                    )
+                })
+                .collect();
+            let rows = output
                 .rows
-                .into_iter()
-                .filter_map(|row| peer_row(row, floors))
-                .collect(),
-        },
+                .iter()
+                .filter_map(|row| peer_row(row, &floors))
+                .collect();
+            Peer {
+                status: format!(
+                    "Python {} asyncio, measured by {SCRIPT_PATH} in the same run, against floors of its own loop",
+                    output.python
+                ),
+                floors,
+                rows,
+            }
+        }
         Err(why) => Peer {
             status: format!("no Python peer row: {why}"),
+            floors: Vec::new(),
             rows: Vec::new(),
         },
     }
 }
 
-fn peer_row(row: OutputRow, floors: &[FloorRow]) -> Option<PeerRow> {
+/// A row of the peer, read against the peer's floor it names (a row that
+/// names no floor the peer measured is left out: no Rust floor stands in).
+fn peer_row(row: &OutputRow, floors: &[FloorRow]) -> Option<PeerRow> {
     let metric = Metric::ALL.into_iter().find(|m| m.name() == row.metric)?;
-    // One event loop on one thread: a wake is a same-thread wake; a timeout
-    // ends in the loop's sleep until the deadline.
-    let floor = match metric {
-        Metric::TimeoutOvershoot => Floor::SleepOvershoot,
-        Metric::CancelToStopped | Metric::CancelToConfirmed => Floor::SameThreadWake,
-    };
-    let samples: Vec<Duration> = row
-        .samples_ns
-        .iter()
-        .map(|&ns| Duration::from_nanos(ns))
-        .collect();
-    let stats = Percentiles::of(&samples);
-    let floor_ratio = floor_ratio(&stats, floor, floors);
+    let floor = floors.iter().find(|f| f.name == row.floor)?;
     Some(PeerRow {
-        runtime: row.runtime,
+        runtime: row.runtime.clone(),
         metric,
-        stats,
-        floor,
-        floor_ratio,
+        floor: floor.name.clone(),
+        figure: Figure::read(&rounds(&row.rounds_ns), &floor.round_p50s()),
     })
 }
 
-fn run_script(samples: u64, limit: Duration) -> Result<Output, String> {
+fn run_script(plan: Plan, limit: Duration) -> Result<Output, String> {
     let mut child = Command::new("python3")
         .arg("-")
         .arg("--samples")
-        .arg(samples.to_string())
+        .arg(plan.samples.to_string())
+        .arg("--timeout-samples")
+        .arg(plan.timeout_samples.to_string())
+        .arg("--rounds")
+        .arg(plan.rounds.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -7,11 +7,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cancel_benches::Metric;
+use cancel_benches::rounds::{NOISY_ABOVE, VIOLATION_BELOW};
 use cancel_conformance::{Entry, Verdict};
 use serde::Serialize;
 
 use crate::chart::{self, Column, FloorLine};
-use crate::measure::{Measurements, Percentiles};
+use crate::measure::{Figure, FloorRow, Measurements, Percentiles, Stop};
 use crate::peer::Peer;
 use crate::{table, verdicts};
 
@@ -19,12 +20,15 @@ use crate::{table, verdicts};
 #[derive(Debug, Serialize)]
 pub(crate) struct Report {
     pub(crate) machine: Machine,
+    /// How the latencies were sampled, the machine's load around the run,
+    /// and whether the run was noisy.
+    pub(crate) run: Run,
     pub(crate) runtimes: Vec<&'static str>,
     pub(crate) strategies: Vec<&'static str>,
     pub(crate) conformance: Vec<Verdict>,
     pub(crate) latency: Vec<Latency>,
     pub(crate) floors: Vec<Floor>,
-    /// One signal to N parked tasks → all stopped and joined, per strategy,
+    /// A stop to N parked tasks → all stopped and joined, per strategy,
     /// runtime and N.
     pub(crate) fanout: Vec<Fanout>,
     /// Rows measured by a peer in another language, read beside ours.
@@ -44,6 +48,65 @@ pub(crate) struct Machine {
     pub(crate) date: String,
 }
 
+/// The load average and the CPU count at one moment.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct Conditions {
+    /// `/proc/loadavg`'s 1, 5 and 15 minute averages; `None` where the OS
+    /// has no such file.
+    pub(crate) load: Option<[f64; 3]>,
+    /// The parallelism the OS grants the process.
+    pub(crate) cpus: usize,
+}
+
+impl Conditions {
+    pub(crate) fn now() -> Conditions {
+        Conditions {
+            load: load_average(),
+            cpus: std::thread::available_parallelism().map_or(1, usize::from),
+        }
+    }
+}
+
+/// The first three fields of `/proc/loadavg`.
+fn load_average() -> Option<[f64; 3]> {
+    let text = fs::read_to_string("/proc/loadavg").ok()?;
+    let mut fields = text.split_whitespace().map(str::parse::<f64>);
+    Some([
+        fields.next()?.ok()?,
+        fields.next()?.ok()?,
+        fields.next()?.ok()?,
+    ])
+}
+
+/// How the latencies were sampled, and what to make of the run.
+#[derive(Debug, Serialize)]
+pub(crate) struct Run {
+    /// Interleaved rounds each figure and floor was sampled in (0 when no
+    /// latency was measured).
+    pub(crate) rounds: usize,
+    pub(crate) before: Conditions,
+    pub(crate) after: Conditions,
+    /// Some floor's rounds differ by more than `noisy_above`.
+    pub(crate) noisy: bool,
+    /// Those floors, by name (the peer's among them).
+    pub(crate) noisy_floors: Vec<String>,
+    pub(crate) noisy_above: f64,
+    /// Latency rows (the peer's among them) whose median ratio is below
+    /// `violation_below`.
+    pub(crate) floor_violations: usize,
+    pub(crate) violation_below: f64,
+}
+
+/// One round of a latency row.
+#[derive(Debug, Serialize)]
+pub(crate) struct LatencyRound {
+    pub(crate) samples: u64,
+    pub(crate) p50_ns: u64,
+    pub(crate) floor_p50_ns: u64,
+    /// `p50_ns ÷ floor_p50_ns`; `null` when the floor read 0.
+    pub(crate) ratio: Option<f64>,
+}
+
 /// One latency row.
 #[derive(Debug, Serialize)]
 pub(crate) struct Latency {
@@ -55,29 +118,73 @@ pub(crate) struct Latency {
     pub(crate) p90_ns: u64,
     pub(crate) p99_ns: u64,
     pub(crate) max_ns: u64,
-    /// p50 ÷ the p50 of `floor`, measured in the same run.
+    /// The floor the figure is read against.
+    pub(crate) floor: String,
+    /// The median over rounds of p50 ÷ the floor's p50 of the same round.
     pub(crate) floor_ratio: f64,
-    pub(crate) floor: &'static str,
+    /// The least of the rounds' ratios.
+    pub(crate) floor_ratio_min: f64,
+    /// The greatest of the rounds' ratios.
+    pub(crate) floor_ratio_max: f64,
+    /// `floor_ratio` is below `run.violation_below`.
+    pub(crate) floor_violation: bool,
+    pub(crate) rounds: Vec<LatencyRound>,
 }
 
-/// One physical floor.
+/// A probe a floor is the least of.
+#[derive(Debug, Serialize)]
+pub(crate) struct FloorProbe {
+    pub(crate) name: String,
+    /// Its p50 over every round.
+    pub(crate) p50_ns: u64,
+}
+
+/// One round of a floor.
+#[derive(Debug, Serialize)]
+pub(crate) struct FloorRound {
+    pub(crate) p50_ns: u64,
+    /// The probe with the least p50 this round.
+    pub(crate) probe: String,
+}
+
+/// One floor.
 #[derive(Debug, Serialize)]
 pub(crate) struct Floor {
-    pub(crate) name: &'static str,
+    pub(crate) name: String,
+    /// Who stops, which thread runs the executor, who is woken, which timer.
+    pub(crate) situation: String,
+    /// Some figure is read against it; `false` for a reference row.
+    pub(crate) paired: bool,
+    /// Percentiles of its cheapest probe over every round.
     pub(crate) samples: u64,
     pub(crate) p50_ns: u64,
     pub(crate) p90_ns: u64,
     pub(crate) p99_ns: u64,
     pub(crate) max_ns: u64,
+    pub(crate) probes: Vec<FloorProbe>,
+    pub(crate) rounds: Vec<FloorRound>,
+    /// The greatest round p50 ÷ the least (`null` if the least is 0).
+    pub(crate) spread: Option<f64>,
+    /// `spread` is above `run.noisy_above`.
+    pub(crate) noisy: bool,
 }
 
-/// One fanout.
+/// One fanout size.
 #[derive(Debug, Serialize)]
 pub(crate) struct Fanout {
     pub(crate) strategy: &'static str,
     pub(crate) runtime: &'static str,
     pub(crate) n: usize,
+    /// `one signal` (one stop the N tasks share) or `N requests` (one
+    /// `request_stop` per task).
+    pub(crate) stop: &'static str,
+    /// How many fanouts of this size ran.
+    pub(crate) runs: usize,
+    /// The median of the runs, stop → all N stopped and joined.
     pub(crate) total_ns: u64,
+    pub(crate) total_min_ns: u64,
+    pub(crate) total_max_ns: u64,
+    /// `total_ns ÷ N`.
     pub(crate) per_task_ns: u64,
 }
 
@@ -86,22 +193,22 @@ pub(crate) struct Fanout {
 pub(crate) struct Peers {
     /// What ran, or why no peer row is there.
     pub(crate) status: String,
+    /// The peer's own floors, measured by the peer in the same run.
+    pub(crate) floors: Vec<Floor>,
     /// Rows shaped like `latency`; `strategy` names the peer.
     pub(crate) latency: Vec<Latency>,
-}
-
-fn nanos(d: std::time::Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn latency_row(
     strategy: &'static str,
     runtime: String,
     metric: Metric,
-    stats: &Percentiles,
-    floor: cancel_benches::floors::Floor,
-    floor_ratio: f64,
+    floor: String,
+    figure: &Figure,
 ) -> Latency {
+    let stats: &Percentiles = &figure.stats;
+    let ratio =
+        |pick: fn(&cancel_benches::rounds::Spread) -> f64| figure.ratio.as_ref().map_or(0.0, pick);
     Latency {
         strategy,
         runtime,
@@ -111,8 +218,52 @@ fn latency_row(
         p90_ns: stats.p90_ns,
         p99_ns: stats.p99_ns,
         max_ns: stats.max_ns,
-        floor_ratio,
-        floor: floor.name(),
+        floor,
+        floor_ratio: ratio(|s| s.median),
+        floor_ratio_min: ratio(|s| s.min),
+        floor_ratio_max: ratio(|s| s.max),
+        floor_violation: figure.violation,
+        rounds: figure
+            .rounds
+            .iter()
+            .map(|r| LatencyRound {
+                samples: r.samples,
+                p50_ns: r.p50_ns,
+                floor_p50_ns: r.floor_p50_ns,
+                ratio: r.ratio,
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn floor_row(f: &FloorRow) -> Floor {
+    Floor {
+        name: f.name.clone(),
+        situation: f.situation.clone(),
+        paired: f.paired,
+        samples: f.stats.samples,
+        p50_ns: f.stats.p50_ns,
+        p90_ns: f.stats.p90_ns,
+        p99_ns: f.stats.p99_ns,
+        max_ns: f.stats.max_ns,
+        probes: f
+            .probes
+            .iter()
+            .map(|(name, p50_ns)| FloorProbe {
+                name: name.clone(),
+                p50_ns: *p50_ns,
+            })
+            .collect(),
+        rounds: f
+            .rounds
+            .iter()
+            .map(|r| FloorRound {
+                p50_ns: r.p50_ns,
+                probe: r.probe.clone(),
+            })
+            .collect(),
+        spread: f.spread.is_finite().then_some(f.spread),
+        noisy: f.noisy,
     }
 }
 
@@ -125,6 +276,7 @@ impl Report {
         conformance: Vec<Verdict>,
         measured: &Measurements,
         peer: &Peer,
+        before: Conditions,
     ) -> Report {
         let mut runtimes: Vec<&'static str> = Vec::new();
         let mut strategies: Vec<&'static str> = Vec::new();
@@ -136,83 +288,110 @@ impl Report {
                 strategies.push(e.strategy.name());
             }
         }
+        let latency: Vec<Latency> = measured
+            .latency
+            .iter()
+            .map(|r| {
+                latency_row(
+                    r.target.strategy.name(),
+                    r.target.runtime.name().to_owned(),
+                    r.metric,
+                    r.floor.name(),
+                    &r.figure,
+                )
+            })
+            .collect();
+        let peer_latency: Vec<Latency> = peer
+            .rows
+            .iter()
+            .map(|r| {
+                latency_row(
+                    PYTHON_PEER,
+                    r.runtime.clone(),
+                    r.metric,
+                    r.floor.clone(),
+                    &r.figure,
+                )
+            })
+            .collect();
+        let floors: Vec<Floor> = measured.floors.iter().map(floor_row).collect();
+        let peer_floors: Vec<Floor> = peer.floors.iter().map(floor_row).collect();
+        let noisy_floors: Vec<String> = floors
+            .iter()
+            .chain(&peer_floors)
+            .filter(|f| f.noisy)
+            .map(|f| f.name.clone())
+            .collect();
+        let floor_violations = latency
+            .iter()
+            .chain(&peer_latency)
+            .filter(|l| l.floor_violation)
+            .count();
         Report {
             machine: Machine::this(),
+            run: Run {
+                rounds: if measured.latency.is_empty() {
+                    0
+                } else {
+                    measured.rounds
+                },
+                before,
+                after: Conditions::now(),
+                noisy: !noisy_floors.is_empty(),
+                noisy_floors,
+                noisy_above: NOISY_ABOVE,
+                floor_violations,
+                violation_below: VIOLATION_BELOW,
+            },
             runtimes,
             strategies,
             conformance,
-            latency: measured
-                .latency
-                .iter()
-                .map(|r| {
-                    latency_row(
-                        r.target.strategy.name(),
-                        r.target.runtime.name().to_owned(),
-                        r.metric,
-                        &r.stats,
-                        r.floor,
-                        r.floor_ratio,
-                    )
-                })
-                .collect(),
-            floors: measured
-                .floors
-                .iter()
-                .map(|f| Floor {
-                    name: f.floor.name(),
-                    samples: f.stats.samples,
-                    p50_ns: f.stats.p50_ns,
-                    p90_ns: f.stats.p90_ns,
-                    p99_ns: f.stats.p99_ns,
-                    max_ns: f.stats.max_ns,
-                })
-                .collect(),
+            latency,
+            floors,
             fanout: measured
                 .fanout
                 .iter()
-                .map(|f| Fanout {
-                    strategy: f.target.strategy.name(),
-                    runtime: f.target.runtime.name(),
-                    n: f.n,
-                    total_ns: nanos(f.total),
-                    per_task_ns: nanos(f.per_task()),
+                .map(|f| {
+                    let total = f.total();
+                    // Display figures: rounding to a nanosecond is exact enough.
+                    Fanout {
+                        strategy: f.target.strategy.name(),
+                        runtime: f.target.runtime.name(),
+                        n: f.n,
+                        stop: f.stop.name(),
+                        runs: f.runs.len(),
+                        total_ns: total.median.round() as u64,
+                        total_min_ns: total.min.round() as u64,
+                        total_max_ns: total.max.round() as u64,
+                        per_task_ns: f.per_task().median.round() as u64,
+                    }
                 })
                 .collect(),
             peers: Peers {
                 status: peer.status.clone(),
-                latency: peer
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        latency_row(
-                            PYTHON_PEER,
-                            r.runtime.clone(),
-                            r.metric,
-                            &r.stats,
-                            r.floor,
-                            r.floor_ratio,
-                        )
-                    })
-                    .collect(),
+                floors: peer_floors,
+                latency: peer_latency,
             },
         }
     }
 
     /// The latency section the README and docs show: where and when it ran,
-    /// the latency tables, the floors and the fanout.
+    /// how noisy it was, the latency tables, the floors and the fanouts.
     pub(crate) fn latency_block(&self) -> String {
         let m = &self.machine;
         format!(
-            "Measured on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`.\n\n{}\n#### Floors\n\n{}\n#### Fanout: one signal to N tasks, time per task\n\n{}",
+            "Measured on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`.\n\n{}\n{}\n#### Floors\n\n{}\n#### Fanout: one signal to N tasks, time per task\n\n{}\n#### Fanout: N requests, one per task, time per task\n\n{}",
             m.date,
             m.cpu,
             m.cpus,
             m.os,
             m.arch,
             m.rustc,
+            table::run_summary(self),
             table::latency(self),
-            table::floors(&self.floors),
-            table::fanout(&self.fanout),
+            table::floors(&self.floors, &self.peers.floors),
+            table::fanout(&self.fanout, Stop::OneSignal),
+            table::fanout(&self.fanout, Stop::Requests),
         )
     }
 
@@ -230,15 +409,51 @@ impl Report {
         out.push_str(&verdicts::capability_table(&self.conformance, false));
         let lateness = verdicts::lateness(&self.conformance);
         if !lateness.is_empty() {
-            out.push_str("\n## Lateness\n\n");
+            out.push_str(
+                "
+## Lateness
+
+",
+            );
             out.push_str(&lateness);
         }
-        out.push_str("\n## Latency\n\n");
-        out.push_str(&table::latency(self));
-        out.push_str("\n## Floors\n\n");
-        out.push_str(&table::floors(&self.floors));
-        out.push_str("\n## Fanout: one signal to N tasks\n\n");
-        out.push_str(&table::fanout(&self.fanout));
+        if !self.latency.is_empty() {
+            out.push_str(
+                "
+## Run
+
+",
+            );
+            out.push_str(&table::run_summary(self));
+            out.push_str(
+                "
+## Latency
+
+",
+            );
+            out.push_str(&table::latency(self));
+            out.push_str(
+                "
+## Floors
+
+",
+            );
+            out.push_str(&table::floors(&self.floors, &self.peers.floors));
+            out.push_str(
+                "
+## Fanout: one signal to N tasks
+
+",
+            );
+            out.push_str(&table::fanout(&self.fanout, Stop::OneSignal));
+            out.push_str(
+                "
+## Fanout: N requests, one per task
+
+",
+            );
+            out.push_str(&table::fanout(&self.fanout, Stop::Requests));
+        }
         if !charts.is_empty() {
             out.push_str("\n## Charts\n\n");
             for chart in charts {
@@ -371,21 +586,21 @@ fn charts(
     peer: &Peer,
 ) -> Result<Vec<PathBuf>, String> {
     let mut charts = Vec::new();
-    let floors_of = |metrics: &[Metric]| -> Vec<FloorLine<'static>> {
-        let mut names: Vec<&'static str> = report
+    let floors_of = |metrics: &[Metric]| -> Vec<FloorLine<'_>> {
+        let mut names: Vec<&str> = report
             .latency
             .iter()
             .filter(|r| metrics.iter().any(|m| m.name() == r.metric))
-            .map(|r| r.floor)
+            .map(|r| r.floor.as_str())
             .collect();
         names.sort_unstable();
         names.dedup();
         report
             .floors
             .iter()
-            .filter(|f| names.contains(&f.name))
+            .filter(|f| names.contains(&f.name.as_str()))
             .map(|f| FloorLine {
-                name: f.name,
+                name: &f.name,
                 ns: f.p50_ns,
             })
             .collect()
@@ -397,7 +612,7 @@ fn charts(
             .filter(|r| r.metric == metric)
             .map(|r| Column {
                 label: r.target.id(),
-                stats: r.stats,
+                stats: r.figure.stats,
             })
             .chain(
                 peer.rows
@@ -405,7 +620,7 @@ fn charts(
                     .filter(|r| r.metric == metric)
                     .map(|r| Column {
                         label: format!("{PYTHON_PEER}/{} (peer)", r.runtime),
-                        stats: r.stats,
+                        stats: r.figure.stats,
                     }),
             )
             .collect()
@@ -431,7 +646,7 @@ fn charts(
     let fanout = dir.join("fanout.svg");
     chart::fanout(
         &fanout,
-        "fanout: one signal → N tasks stopped and joined",
+        "fanout: a stop to N tasks → all stopped and joined (one signal; N requests where marked)",
         &measured.fanout,
     )
     .map_err(|e| format!("cannot draw {}: {e}", fanout.display()))?;

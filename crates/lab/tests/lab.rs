@@ -117,7 +117,67 @@ fn json_report_fills_every_field_of_the_report_format() {
         );
     }
 
+    let run = &r["run"];
+    let rounds = run["rounds"].as_u64().expect("run.rounds");
+    assert!(rounds >= 5, "every figure in at least five rounds: {run}");
+    for when in ["before", "after"] {
+        assert!(run[when]["cpus"].as_u64().is_some_and(|n| n >= 1), "{run}");
+        let load = &run[when]["load"];
+        assert!(
+            load.is_null() || load.as_array().is_some_and(|l| l.len() == 3),
+            "{run}"
+        );
+    }
+    assert!(run["noisy"].is_boolean(), "{run}");
+    assert_eq!(run["noisy_above"], 2.0);
+    assert_eq!(run["violation_below"], 0.9);
+    let noisy_floors = run["noisy_floors"].as_array().expect("run.noisy_floors");
+    assert_eq!(run["noisy"], !noisy_floors.is_empty(), "{run}");
+
+    let floors = r["floors"].as_array().expect("floors is an array");
+    let floor = |name: &str| {
+        floors
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no floor {name}"))
+    };
+    let mut floor_names: Vec<String> =
+        vec!["atomic_store_spinner".into(), "sleep_overshoot".into()];
+    for runtime in runtimes {
+        for kind in ["task_stop", "task_join", "blocking_join", "timer"] {
+            floor_names.push(format!("{kind}/{runtime}"));
+        }
+    }
+    for name in &floor_names {
+        let f = floor(name);
+        assert!(f["p50_ns"].as_u64().is_some_and(|n| n > 0), "{f}");
+        assert!(
+            f["situation"].as_str().is_some_and(|s| !s.is_empty()),
+            "{f}"
+        );
+        assert_eq!(f["paired"], name.as_str() != "sleep_overshoot", "{f}");
+        let f_rounds = f["rounds"].as_array().expect("floor rounds");
+        assert_eq!(f_rounds.len() as u64, rounds, "{f}");
+        for round in f_rounds {
+            assert!(round["p50_ns"].as_u64().is_some(), "{f}");
+            let probe = round["probe"].as_str().expect("the round's probe");
+            assert!(
+                f["probes"]
+                    .as_array()
+                    .is_some_and(|p| p.iter().any(|p| p["name"] == probe)),
+                "{f}"
+            );
+        }
+        assert!(f["noisy"].is_boolean(), "{f}");
+        assert_eq!(
+            f["noisy"],
+            noisy_floors.iter().any(|n| n == name.as_str()),
+            "{f}"
+        );
+    }
+
     let latency = r["latency"].as_array().expect("latency is an array");
+    let mut violations = 0;
     for strategy in &strategies {
         for runtime in runtimes {
             for metric in [
@@ -134,32 +194,39 @@ fn json_report_fills_every_field_of_the_report_format() {
                     })
                     .unwrap_or_else(|| panic!("no {metric} row for {strategy} on {runtime}"));
                 let n = |k: &str| row[k].as_u64().unwrap_or_else(|| panic!("{k} in {row}"));
-                assert!(n("samples") >= 100, "{row}");
+                assert!(n("samples") >= 25, "{row}");
                 assert!(n("p50_ns") <= n("p90_ns"), "{row}");
                 assert!(n("p90_ns") <= n("p99_ns"), "{row}");
                 assert!(n("p99_ns") <= n("max_ns"), "{row}");
                 assert!(n("max_ns") > 0, "{row}");
+                // Read against a floor of its own runtime (or the spinner).
+                let floor_name = row["floor"].as_str().expect("floor");
                 assert!(
-                    row["floor_ratio"].as_f64().is_some_and(|f| f > 0.0),
+                    floor_name.ends_with(&format!("/{runtime}"))
+                        || floor_name == "atomic_store_spinner",
                     "{row}"
                 );
+                assert!(floor_names.iter().any(|f| f == floor_name), "{row}");
+                let ratio = |k: &str| row[k].as_f64().unwrap_or_else(|| panic!("{k} in {row}"));
+                assert!(ratio("floor_ratio") > 0.0, "{row}");
+                assert!(ratio("floor_ratio_min") <= ratio("floor_ratio"), "{row}");
+                assert!(ratio("floor_ratio") <= ratio("floor_ratio_max"), "{row}");
+                assert_eq!(row["floor_violation"], ratio("floor_ratio") < 0.9, "{row}");
+                if row["floor_violation"] == true {
+                    violations += 1;
+                }
+                let row_rounds = row["rounds"].as_array().expect("latency rounds");
+                assert_eq!(row_rounds.len() as u64, rounds, "{row}");
+                for round in row_rounds {
+                    for k in ["samples", "p50_ns", "floor_p50_ns"] {
+                        assert!(round[k].as_u64().is_some(), "{k} in {row}");
+                    }
+                    assert!(round["ratio"].is_f64() || round["ratio"].is_null(), "{row}");
+                }
             }
         }
     }
 
-    let floors = r["floors"].as_array().expect("floors is an array");
-    for name in [
-        "same_thread_wake",
-        "unpark_after_park",
-        "atomic_store_spinner",
-        "sleep_overshoot",
-    ] {
-        let floor = floors
-            .iter()
-            .find(|f| f["name"] == name)
-            .unwrap_or_else(|| panic!("no floor {name}"));
-        assert!(floor["p50_ns"].as_u64().is_some_and(|n| n > 0), "{floor}");
-    }
     let fanout = r["fanout"].as_array().expect("fanout is an array");
     assert!(
         fanout
@@ -167,11 +234,47 @@ fn json_report_fills_every_field_of_the_report_format() {
             .any(|f| f["n"] == 1_000 && f["per_task_ns"].as_u64().is_some()),
         "--quick fans out up to 1 000"
     );
+    for f in fanout {
+        assert!(
+            f["stop"] == "one signal" || f["stop"] == "N requests",
+            "{f}"
+        );
+        assert!(f["runs"].as_u64().is_some_and(|n| n >= 1), "{f}");
+        let n = |k: &str| f[k].as_u64().unwrap_or_else(|| panic!("{k} in {f}"));
+        assert!(
+            n("total_min_ns") <= n("total_ns") && n("total_ns") <= n("total_max_ns"),
+            "{f}"
+        );
+    }
+    for (strategy, stop) in [("select", "N requests"), ("token", "one signal")] {
+        assert!(
+            fanout
+                .iter()
+                .filter(|f| f["strategy"] == strategy)
+                .all(|f| f["stop"] == stop),
+            "{strategy}'s fanout stops with {stop}"
+        );
+    }
+
     let peers = &r["peers"];
     assert!(peers["status"].as_str().is_some_and(|s| !s.is_empty()));
-    if peers["latency"].as_array().is_some_and(|p| p.is_empty()) {
+    let peer_rows = peers["latency"].as_array().expect("peers.latency");
+    if peer_rows.is_empty() {
         println!("no Python peer row: {}", peers["status"]);
     }
+    let peer_floors = peers["floors"].as_array().expect("peers.floors");
+    for row in peer_rows {
+        // The peer is read against floors of its own, never a Rust floor.
+        assert!(
+            peer_floors.iter().any(|f| f["name"] == row["floor"]),
+            "{row}"
+        );
+        assert!(!floor_names.iter().any(|f| *f == row["floor"]), "{row}");
+        if row["floor_violation"] == true {
+            violations += 1;
+        }
+    }
+    assert_eq!(run["floor_violations"], violations, "{run}");
 }
 
 #[test]

@@ -42,6 +42,30 @@ impl Runtime for AsyncStd {
 }
 
 impl RuntimeHandle for AsyncStdHandle {
+    type Task = async_std::task::JoinHandle<()>;
+
+    fn spawn<F>(&self, fut: F) -> Self::Task
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        async_std::task::spawn(fut)
+    }
+
+    fn join(task: Self::Task) -> impl Future<Output = ()> + Send + 'static {
+        task
+    }
+
+    async fn abort(task: Self::Task) {
+        // `None` when it was cancelled, `Some` when it had ended: ended either way.
+        let _ = task.cancel().await;
+    }
+
+    async fn timeout<F>(&self, d: Duration, fut: F) -> Option<F::Output>
+    where
+        F: Future + Send,
+    {
+        async_std::future::timeout(d, fut).await.ok()
+    }
     fn spawn_detached<F>(&self, fut: F)
     where
         F: Future<Output = ()> + Send + 'static,

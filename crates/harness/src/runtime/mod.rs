@@ -116,6 +116,34 @@ pub trait Runtime: Sized + 'static {
 
 /// What work running on a runtime can ask of it.
 pub trait RuntimeHandle: Clone + Send + Sync + 'static {
+    /// The runtime's own handle to a task started by
+    /// [`spawn`](RuntimeHandle::spawn): tokio's and async-std's
+    /// `JoinHandle`, smol's `Task`.
+    type Task: Send + 'static;
+
+    /// Spawns a task at once and returns the runtime's own handle to it,
+    /// for [`join`](RuntimeHandle::join) or [`abort`](RuntimeHandle::abort).
+    fn spawn<F>(&self, fut: F) -> Self::Task
+    where
+        F: Future<Output = ()> + Send + 'static;
+
+    /// Waits until a task started by [`spawn`](RuntimeHandle::spawn) has
+    /// ended.
+    fn join(task: Self::Task) -> impl Future<Output = ()> + Send + 'static;
+
+    /// Stops a task started by [`spawn`](RuntimeHandle::spawn) with the
+    /// runtime's own call (tokio `JoinHandle::abort`, async-std
+    /// `JoinHandle::cancel`, smol `Task::cancel`) and waits until it has
+    /// ended.
+    fn abort(task: Self::Task) -> impl Future<Output = ()> + Send + 'static;
+
+    /// Runs `fut` under the runtime's own timeout (tokio `time::timeout`,
+    /// async-std `future::timeout`, smol: `or` with an async-io `Timer`):
+    /// `None` when the timer won.
+    fn timeout<F>(&self, d: Duration, fut: F) -> impl Future<Output = Option<F::Output>> + Send
+    where
+        F: Future + Send;
+
     /// Spawns a task and lets it run on its own (the handle is dropped).
     fn spawn_detached<F>(&self, fut: F)
     where

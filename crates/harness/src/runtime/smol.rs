@@ -97,6 +97,38 @@ impl Drop for Smol {
 }
 
 impl RuntimeHandle for SmolHandle {
+    /// `None` when the runtime was gone: there was nothing to run on.
+    type Task = Option<async_executor::Task<()>>;
+
+    fn spawn<F>(&self, fut: F) -> Self::Task
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.0.upgrade().map(|ex| ex.spawn(fut))
+    }
+
+    async fn join(task: Self::Task) {
+        if let Some(task) = task {
+            task.await;
+        }
+    }
+
+    async fn abort(task: Self::Task) {
+        if let Some(task) = task {
+            let _ = task.cancel().await;
+        }
+    }
+
+    fn timeout<F>(&self, d: Duration, fut: F) -> impl Future<Output = Option<F::Output>> + Send
+    where
+        F: Future + Send,
+    {
+        // The work first, as smol's timeouts are written: ready output wins.
+        futures_lite::future::or(async move { Some(fut.await) }, async move {
+            async_io::Timer::after(d).await;
+            None
+        })
+    }
     fn spawn_detached<F>(&self, fut: F)
     where
         F: Future<Output = ()> + Send + 'static,

@@ -123,6 +123,31 @@ impl Runtime for TokioMultiThread {
 }
 
 impl RuntimeHandle for TokioHandle {
+    type Task = tokio::task::JoinHandle<()>;
+
+    fn spawn<F>(&self, fut: F) -> Self::Task
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.0.spawn(fut)
+    }
+
+    async fn join(task: Self::Task) {
+        // A panic or an abort is an end like any other here.
+        let _ = task.await;
+    }
+
+    async fn abort(task: Self::Task) {
+        task.abort();
+        let _ = task.await;
+    }
+
+    async fn timeout<F>(&self, d: Duration, fut: F) -> Option<F::Output>
+    where
+        F: Future + Send,
+    {
+        tokio::time::timeout(d, fut).await.ok()
+    }
     fn spawn_detached<F>(&self, fut: F)
     where
         F: Future<Output = ()> + Send + 'static,
