@@ -130,6 +130,36 @@ fn turn(i: u64, n: usize) -> usize {
     usize::try_from((i + i / (2 * n)) % n).unwrap_or(0)
 }
 
+/// `samples` figures from `one`, each with a sample of one of the `beside`
+/// floors next to it (in turn), taken before the figure on even samples and
+/// after it on odd ones, so neither side always goes first.
+async fn interleaved<H, T, F, Fut>(
+    rt: &H,
+    samples: u64,
+    beside: &[Mechanism],
+    mut one: F,
+) -> (Vec<T>, Vec<(Mechanism, ProbeSample)>)
+where
+    H: RuntimeHandle,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut out = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
+    let mut floors = Vec::with_capacity(out.capacity());
+    for i in 0..samples {
+        let floor = beside.get(turn(i, beside.len())).copied();
+        let first = i % 2 == 0;
+        if let (Some(m), true) = (floor, first) {
+            floors.push((m, floors::sample(rt, m).await));
+        }
+        out.push(one().await);
+        if let (Some(m), false) = (floor, first) {
+            floors.push((m, floors::sample(rt, m).await));
+        }
+    }
+    (out, floors)
+}
+
 /// One cancel of one parked task: `cancel_to_stopped` and
 /// `cancel_to_confirmed`, from the same stop.
 async fn one_cancel<S: Subject<R>, R: Runtime>(rt: &R::Handle, what: &str) -> CancelSample {
@@ -180,22 +210,9 @@ impl<S: Subject<R>, R: Runtime> Measure for On<S, R> {
     ) -> (Vec<CancelSample>, Vec<(Mechanism, ProbeSample)>) {
         let rt = self.rt.handle();
         let what = self.target().id();
-        self.rt.block_on(async {
-            let mut out = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
-            let mut floors = Vec::with_capacity(out.capacity());
-            for i in 0..samples {
-                let floor = beside.get(turn(i, beside.len())).copied();
-                let first = i % 2 == 0;
-                if let (Some(m), true) = (floor, first) {
-                    floors.push((m, floors::sample(&rt, m).await));
-                }
-                out.push(one_cancel::<S, R>(&rt, &what).await);
-                if let (Some(m), false) = (floor, first) {
-                    floors.push((m, floors::sample(&rt, m).await));
-                }
-            }
-            (out, floors)
-        })
+        self.rt.block_on(interleaved(&rt, samples, beside, || {
+            one_cancel::<S, R>(&rt, &what)
+        }))
     }
 
     fn timeout_overshoot(&mut self, samples: u64) -> Vec<Duration> {
@@ -209,22 +226,9 @@ impl<S: Subject<R>, R: Runtime> Measure for On<S, R> {
     ) -> (Vec<Duration>, Vec<(Mechanism, ProbeSample)>) {
         let rt = self.rt.handle();
         let what = self.target().id();
-        self.rt.block_on(async {
-            let mut out = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
-            let mut floors = Vec::with_capacity(out.capacity());
-            for i in 0..samples {
-                let floor = beside.get(turn(i, beside.len())).copied();
-                let first = i % 2 == 0;
-                if let (Some(m), true) = (floor, first) {
-                    floors.push((m, floors::sample(&rt, m).await));
-                }
-                out.push(one_timeout::<S, R>(&rt, &what).await);
-                if let (Some(m), false) = (floor, first) {
-                    floors.push((m, floors::sample(&rt, m).await));
-                }
-            }
-            (out, floors)
-        })
+        self.rt.block_on(interleaved(&rt, samples, beside, || {
+            one_timeout::<S, R>(&rt, &what)
+        }))
     }
 
     fn wrap_overhead(&mut self, iters: u64) -> WrapTimes {
