@@ -12,7 +12,7 @@
 //! process lives.
 
 use std::future::{Future, pending};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -21,9 +21,6 @@ use async_executor::Executor;
 use cancel_abortable::{Cancellation, Error};
 use futures_util::future::abortable;
 
-/// Set in the child's environment; a helper test does nothing without it, so
-/// running it by hand in the main test process is harmless.
-const CHILD: &str = "CANCEL_ABORTABLE_CHILD";
 /// Printed by the child just before the abort.
 const BEFORE: &str = "child: aborting the work";
 /// Printed only if the child lived through the end of the aborted task.
@@ -61,24 +58,6 @@ async fn until_started(started: &AtomicBool) {
     panic!("the work did not start in time");
 }
 
-/// Runs the ignored helper test `name` of this test binary in a child process.
-fn run_child(name: &str) -> Output {
-    let exe = std::env::current_exe().expect("the test binary knows its path");
-    Command::new(exe)
-        .args([
-            name,
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        // What the child prints is the finding; a backtrace would bury it.
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("the test binary runs again as a child")
-}
-
 /// Asserts that the child reached the abort and was killed by a process
 /// abort (SIGABRT) before the aborted task could end.
 fn assert_aborted_after_the_abort(output: &Output) {
@@ -112,13 +91,13 @@ fn assert_aborted_after_the_abort(output: &Output) {
 
 #[test]
 fn a_raw_abortable_smol_task_with_a_panicking_drop_takes_the_process_down() {
-    assert_aborted_after_the_abort(&run_child("raw_smol_in_a_child"));
+    assert_aborted_after_the_abort(&cancel_harness::child::run("raw_smol_in_a_child"));
 }
 
 #[test]
 #[ignore = "a helper: a_raw_abortable_smol_task_with_a_panicking_drop_takes_the_process_down runs it in a child process"]
 fn raw_smol_in_a_child() {
-    if std::env::var_os(CHILD).is_none() {
+    if !cancel_harness::child::is_child() {
         return;
     }
     let ex = Executor::new();
@@ -138,13 +117,13 @@ fn raw_smol_in_a_child() {
 
 #[test]
 fn a_raw_abortable_async_std_task_with_a_panicking_drop_takes_the_process_down() {
-    assert_aborted_after_the_abort(&run_child("raw_async_std_in_a_child"));
+    assert_aborted_after_the_abort(&cancel_harness::child::run("raw_async_std_in_a_child"));
 }
 
 #[test]
 #[ignore = "a helper: a_raw_abortable_async_std_task_with_a_panicking_drop_takes_the_process_down runs it in a child process"]
 fn raw_async_std_in_a_child() {
-    if std::env::var_os(CHILD).is_none() {
+    if !cancel_harness::child::is_child() {
         return;
     }
     let started = Arc::new(AtomicBool::new(false));

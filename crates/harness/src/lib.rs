@@ -14,9 +14,13 @@
 //!   marks set from `Drop`, poll counters, and a counting global allocator
 //!   (a `GlobalAlloc` impl: the one `unsafe` item the suite needs).
 //!
+//! - [`child`]: runs a test again in a child process, to watch from outside
+//!   what takes a process down.
+//!
 //! `cancel-contract`, which reusers depend on, holds only the types their
 //! code names; this crate holds the rest and is never published.
 
+pub mod child;
 pub mod probe;
 pub mod registry;
 pub mod runtime;
