@@ -556,7 +556,7 @@ async fn blocking_join<H: RuntimeHandle>(rt: &H, spin: bool) -> ProbeSample {
             if spin {
                 work.spin_until(|| flag.load(Ordering::Acquire));
             } else {
-                let _ = work.blocking(|| flag.load(Ordering::Acquire), None::<fn() -> bool>);
+                work.yield_until(|| flag.load(Ordering::Acquire));
             }
         }
     });

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use cancel_conformance::Play;
+use cancel_conformance::{Play, Stop};
 use cancel_harness::probe::Mark;
 use cancel_harness::runtime::RuntimeHandle;
 
@@ -125,22 +125,24 @@ impl Play for Parked {
 
     /// Blocking (`thread`): checks its flag in a loop that yields the CPU
     /// between checks, and returns `None` once it is set.
-    fn blocking<F, C>(self, is_stopped: F, _child: Option<C>) -> Option<()>
-    where
-        F: Fn() -> bool,
-        C: Fn() -> bool + Send + 'static,
-    {
+    fn blocking<S: Stop>(self, stop: S) -> Option<()> {
+        self.yield_until(|| stop.is_stopped());
+        None
+    }
+}
+
+impl Parked {
+    /// Blocking work that checks `is_stopped` in a loop that yields the CPU
+    /// between checks: the strategies' blocking work, and the floor's.
+    pub(crate) fn yield_until(self, is_stopped: impl Fn() -> bool) {
         let marks = self.0;
         let _stamp = DropStamp(Arc::clone(&marks));
         marks.parked.fetch_add(1, Ordering::SeqCst);
         while !is_stopped() {
             std::thread::yield_now();
         }
-        None
     }
-}
 
-impl Parked {
     /// Blocking work that spins on `is_stopped` without yielding, holding its
     /// core: a floor's cheapest way to see a flag (the strategies' blocking
     /// work yields between checks, [`Play::blocking`]).
@@ -180,11 +182,7 @@ impl Play for Ready {
         std::future::ready(Some(7))
     }
 
-    fn blocking<F, C>(self, _is_stopped: F, _child: Option<C>) -> Option<u64>
-    where
-        F: Fn() -> bool,
-        C: Fn() -> bool + Send + 'static,
-    {
+    fn blocking<S: Stop>(self, _stop: S) -> Option<u64> {
         Some(7)
     }
 }

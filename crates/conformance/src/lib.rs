@@ -51,7 +51,7 @@ use cancel_harness::runtime::{Runtime, RuntimeHandle};
 use serde::Serialize;
 
 pub use cancel_harness::{RuntimeKind, StrategyKind};
-pub use play::Play;
+pub use play::{Play, Stop};
 pub use script::{Script, Step, Work};
 
 /// One conformance case: an invariant every subject must hold, or a

@@ -39,12 +39,25 @@ pub trait Play: Send + 'static {
         K: FnOnce() -> C + Send + 'static,
         C: Future<Output = ()> + Send + 'static;
 
-    /// The work as blocking code on the calling thread, checking
-    /// `is_stopped`; `child` is the check a child thread gets.
-    fn blocking<F, C>(self, is_stopped: F, child: Option<C>) -> Option<Self::Output>
-    where
-        F: Fn() -> bool,
-        C: Fn() -> bool + Send + 'static;
+    /// The work as blocking code on the calling thread, checking `stop`
+    /// (a clone goes to any child thread it starts), or registering a hook
+    /// on it where the code blocks in a call that cannot check.
+    fn blocking<S: Stop>(self, stop: S) -> Option<Self::Output>;
+}
+
+/// The stop blocking work is handed: a flag to check, and hooks for calls
+/// that cannot check (a query, a socket read, a wait on a child), which the
+/// stop runs to make them return.
+pub trait Stop: Clone + Send + Sync + 'static {
+    /// Unregisters its hook when dropped.
+    type Hook: Send;
+
+    /// `true` once a stop was requested.
+    fn is_stopped(&self) -> bool;
+
+    /// Runs `hook` once when a stop is requested (at once if it already
+    /// was); dropping the returned guard first unregisters it.
+    fn on_stop<H: FnOnce() + Send + 'static>(&self, hook: H) -> Self::Hook;
 }
 
 impl Play for Work {
@@ -69,11 +82,7 @@ impl Play for Work {
         perform_until(rt, self, stop, child)
     }
 
-    fn blocking<F, C>(self, is_stopped: F, child: Option<C>) -> Option<u64>
-    where
-        F: Fn() -> bool,
-        C: Fn() -> bool + Send + 'static,
-    {
-        perform_blocking(self, is_stopped, child)
+    fn blocking<S: Stop>(self, stop: S) -> Option<u64> {
+        perform_blocking(self, stop)
     }
 }

@@ -281,12 +281,8 @@ where
 /// uninterruptible `std::thread::sleep`. On a stop it runs its cleanup (a
 /// blocking sleep) and returns `None`.
 ///
-/// `child_stop` is the check handed to a child thread, if any.
-pub fn perform_blocking<F, C>(work: Work, is_stopped: F, child_stop: Option<C>) -> Option<u64>
-where
-    F: Fn() -> bool,
-    C: Fn() -> bool + Send + 'static,
-{
+/// A child thread it starts gets a clone of `stop`.
+pub fn perform_blocking<S: crate::play::Stop>(work: Work, stop: S) -> Option<u64> {
     let Work {
         script,
         probe,
@@ -297,8 +293,8 @@ where
     let _guard = guard;
     probe.started.set();
     let listening = script.cooperative;
-    let stopped = || listening && is_stopped();
-    let mut child_stop = child_stop.filter(|_| listening);
+    let stopped = || listening && stop.is_stopped();
+    let mut child_stop = Some(stop.clone()).filter(|_| listening);
     for step in &script.steps {
         let interrupted = match *step {
             Step::Sleep(d) => sleep_unless(d, &stopped),
@@ -364,10 +360,10 @@ fn sleep_unless(d: Duration, stopped: &impl Fn() -> bool) -> bool {
 
 /// A child thread that holds its probe's guard until the probe is released or
 /// `stop` says so.
-fn linger_blocking<C: Fn() -> bool>(child: Arc<Probe>, stop: Option<C>) {
+fn linger_blocking<S: crate::play::Stop>(child: Arc<Probe>, stop: Option<S>) {
     let _guard = child.guard();
     child.started.set();
-    while !child.is_released() && !stop.as_ref().is_some_and(|s| s()) {
+    while !child.is_released() && !stop.as_ref().is_some_and(S::is_stopped) {
         std::thread::sleep(Duration::from_millis(1));
     }
 }

@@ -116,7 +116,7 @@ pub mod std_thread;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
-pub use flag::StopFlag;
+pub use flag::{OnStop, StopFlag};
 
 // The contract's types this crate's signatures name: with this crate alone in
 // `[dependencies]`, a user can name and match its results.

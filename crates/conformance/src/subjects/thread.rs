@@ -6,21 +6,32 @@ use std::time::Duration;
 
 use cancel_contract::{Capabilities, Error, Outcome};
 use cancel_harness::runtime::{AsyncStd, Runtime, Smol, TokioCurrentThread, TokioMultiThread};
-use cancel_thread::StopFlag;
+use cancel_thread::{OnStop, StopFlag};
 
-use crate::{Play, StrategyKind, Subject};
+use crate::{Play, Stop, StrategyKind, Subject};
 
 /// Blocking work with a stop flag (`cancel-thread`).
 #[derive(Debug)]
 pub struct Thread;
 
+/// The strategy's flag is the stop blocking work gets: its hooks are the
+/// flag's own `on_stop`.
+impl Stop for StopFlag {
+    type Hook = OnStop;
+
+    fn is_stopped(&self) -> bool {
+        StopFlag::is_stopped(self)
+    }
+
+    fn on_stop<H: FnOnce() + Send + 'static>(&self, hook: H) -> OnStop {
+        StopFlag::on_stop(self, hook)
+    }
+}
+
 /// The work as the blocking closure the strategy runs.
 fn blocking<W: Play>(work: W) -> impl FnOnce(&StopFlag) -> Option<W::Output> + Send + 'static {
-    move |flag: &StopFlag| {
-        // A child thread gets the same flag: a clone shares it.
-        let child = flag.clone();
-        work.blocking(|| flag.is_stopped(), Some(move || child.is_stopped()))
-    }
+    // A child thread gets a clone of the flag: clones share it.
+    move |flag: &StopFlag| work.blocking(flag.clone())
 }
 
 /// One impl per runtime. The blocking pools are global: no executor to pass.

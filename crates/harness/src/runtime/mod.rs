@@ -4,7 +4,9 @@
 //! Strategy crates do not use it: they call their runtime's own API, because
 //! seeing that API is the point. The adapter only gives the suite what it
 //! needs around the work: block on a future, spawn a detached task, run a
-//! blocking call, sleep, yield, and read the runtime's clock.
+//! blocking call, sleep, yield, and read the runtime's clock; and, for the
+//! real-work cases, the runtime's own sockets, child processes and files
+//! ([`real_io::Io`]).
 //!
 //! | runtime | type | feature | virtual time |
 //! |---|---|---|---|
@@ -15,6 +17,7 @@
 
 #[cfg(feature = "async-std")]
 mod async_std;
+pub mod real_io;
 #[cfg(feature = "smol")]
 mod smol;
 #[cfg(feature = "tokio")]
@@ -93,7 +96,7 @@ pub enum Clock {
 /// the runtime does that (tokio, smol); async-std's global runtime lives on.
 pub trait Runtime: Sized + 'static {
     /// A cheap, cloneable handle that work running on this runtime can use.
-    type Handle: RuntimeHandle;
+    type Handle: RuntimeHandle + real_io::Io;
 
     /// Which runtime this is.
     const KIND: RuntimeKind;
