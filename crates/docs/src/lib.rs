@@ -49,5 +49,8 @@ pub mod python {}
 #[doc = include_str!("../../../docs/reliability.md")]
 pub mod reliability {}
 
+#[doc = include_str!("../../../docs/real-work.md")]
+pub mod real_work {}
+
 #[doc = include_str!("../../../docs/results.md")]
 pub mod results {}

@@ -7,6 +7,8 @@
 //! - `measure.rs`: latency histograms, floors and fanout, sampled with the
 //!   benches' own scenario code (`cancel-benches`).
 //! - `peer.rs`: the Python asyncio peer (`peers/python/asyncio_cancel.py`).
+//! - `real.rs`: real work (sockets, children, a query, files) under every
+//!   strategy × runtime, observed by `cancel-real`, and its table.
 //! - `report.rs`: the JSON report (its shape: "Report format" in
 //!   `ARCHITECTURE.md`), report.md, and writing the report directory;
 //!   `chart.rs`: its SVG charts.
@@ -21,6 +23,7 @@ mod blocks;
 mod chart;
 mod measure;
 mod peer;
+mod real;
 mod report;
 mod table;
 mod verdicts;
@@ -115,7 +118,8 @@ struct Cli {
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_samples)]
     samples: Option<u64>,
 
-    /// Run the conformance suite only: no latency, floors, fanout or peer.
+    /// Run the conformance suite and the real-work verdicts only (a couple
+    /// of cancels a row): no latency, floors, fanout or peer.
     #[arg(long)]
     verdicts_only: bool,
 
@@ -124,7 +128,7 @@ struct Cli {
     #[arg(long, conflicts_with_all = ["quick", "verdicts_only", "strategy", "runtime", "case", "samples"])]
     update_docs: bool,
 
-    /// Print the names of every strategy, runtime or case, one a line in
+    /// Print the names of every strategy, runtime, case or real workload, one a line in
     /// report order, and run nothing (CI takes its lists from here).
     #[arg(long, value_name = "WHAT")]
     list: Option<List>,
@@ -136,6 +140,7 @@ enum List {
     Strategies,
     Runtimes,
     Cases,
+    Workloads,
 }
 
 /// `--samples`: a whole number from 1 to [`MAX_SAMPLES`].
@@ -176,6 +181,7 @@ fn main() -> ExitCode {
             List::Strategies => StrategyKind::ALL.iter().map(|s| s.name()).collect(),
             List::Runtimes => RuntimeKind::ALL.map(RuntimeKind::name).to_vec(),
             List::Cases => Case::ALL.map(Case::name).to_vec(),
+            List::Workloads => cancel_real::Workload::ALL.map(|w| w.name()).to_vec(),
         };
         println!("{}", names.join("\n"));
         return ExitCode::SUCCESS;
@@ -240,7 +246,9 @@ fn main() -> ExitCode {
     };
 
     let measuring = !cli.verdicts_only;
+    let workloads = cancel_real::Workload::ALL;
     let steps = (entries.len() * cases.len()) as u64
+        + real::steps(&entries, &workloads)
         + if measuring {
             measure::steps(&targets, plan.rounds) + 1
         } else {
@@ -262,10 +270,18 @@ fn main() -> ExitCode {
         };
         (Measurements::default(), peer)
     };
+    // Fewest samples without latencies: the verdicts need only one or two.
+    let real_rows = real::run(
+        &entries,
+        &workloads,
+        cli.quick || cli.verdicts_only,
+        &progress,
+    );
     progress.finish_and_clear();
 
-    let all_pass = verdicts.iter().all(|v| v.pass);
-    let report = report::Report::new(&entries, verdicts, &measured, &peer, before);
+    let all_pass = verdicts.iter().all(|v| v.pass) && real_rows.iter().all(|r| r.pass);
+    let real = real_rows.iter().map(real::Real::of).collect();
+    let report = report::Report::new(&entries, verdicts, &measured, &peer, real, before);
     let files = match report::write(&out_dir, &report, &measured, &peer) {
         Ok(files) => files,
         Err(e) => {
@@ -324,13 +340,14 @@ fn update_docs(out: &std::path::Path) -> Result<Vec<PathBuf>, String> {
     let read = |path: &std::path::Path| {
         std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let splices: [(&str, &[(&str, &str)]); 3] = [
+    let splices: [(&str, &[(&str, &str)]); 4] = [
         (
             "README.md",
             &[
                 ("lab-output", "verdicts.md"),
                 ("lab-lateness", "lateness.md"),
                 ("lab-latency", "latency.md"),
+                ("lab-real", "real.md"),
             ],
         ),
         (
@@ -345,6 +362,7 @@ fn update_docs(out: &std::path::Path) -> Result<Vec<PathBuf>, String> {
             "docs/choosing.md",
             &[("lab-capabilities", "capabilities.md")],
         ),
+        ("docs/real-work.md", &[("lab-real", "real.md")]),
     ];
     let mut updated = Vec::new();
     for (doc, blocks) in splices {
@@ -455,6 +473,9 @@ fn print_tables(
         verdicts.len(),
         verdicts.len() - failed
     )?;
+    if !report.real.is_empty() {
+        writeln!(out, "## Real work\n\n{}", report.real_block())?;
+    }
     if !report.latency.is_empty() {
         writeln!(out, "## Latency\n\n{}", table::latency(report))?;
         writeln!(

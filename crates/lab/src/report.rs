@@ -33,6 +33,9 @@ pub(crate) struct Report {
     pub(crate) fanout: Vec<Fanout>,
     /// Rows measured by a peer in another language, read beside ours.
     pub(crate) peers: Peers,
+    /// Real work (a socket, a child, a query, a file) per strategy ×
+    /// runtime: what the cancel did to the resource, and how soon.
+    pub(crate) real: Vec<crate::real::Real>,
 }
 
 /// Where and when the run happened.
@@ -276,6 +279,7 @@ impl Report {
         conformance: Vec<Verdict>,
         measured: &Measurements,
         peer: &Peer,
+        real: Vec<crate::real::Real>,
         before: Conditions,
     ) -> Report {
         let mut runtimes: Vec<&'static str> = Vec::new();
@@ -372,7 +376,24 @@ impl Report {
                 floors: peer_floors,
                 latency: peer_latency,
             },
+            real,
         }
+    }
+
+    /// The real-work block the README and `docs/real-work.md` show: where
+    /// and when it ran, and the table.
+    pub(crate) fn real_block(&self) -> String {
+        let m = &self.machine;
+        format!(
+            "Observed on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`.\n\n{}",
+            m.date,
+            m.cpu,
+            m.cpus,
+            m.os,
+            m.arch,
+            m.rustc,
+            crate::real::table(&self.real),
+        )
     }
 
     /// The latency section the README and docs show: where and when it ran,
@@ -454,6 +475,19 @@ impl Report {
             );
             out.push_str(&table::fanout(&self.fanout, Stop::Requests));
         }
+        if !self.real.is_empty() {
+            out.push_str("\n## Real work\n\n");
+            out.push_str(&crate::real::table(&self.real));
+            let details: Vec<String> = self
+                .real
+                .iter()
+                .filter(|r| r.pass && r.not_applicable.is_none())
+                .map(|r| format!("- {} under `{}` on {}: {}", r.workload, r.strategy, r.runtime, r.detail))
+                .collect();
+            out.push_str("\nWhat each row saw:\n\n");
+            out.push_str(&details.join("\n"));
+            out.push('\n');
+        }
         if !charts.is_empty() {
             out.push_str("\n## Charts\n\n");
             for chart in charts {
@@ -497,13 +531,14 @@ pub(crate) fn print_json(report: &Report) -> std::io::Result<()> {
 /// when latency was measured, `lateness.md` only when I3 ran.
 /// `verdicts.md`, `capabilities.md`, `lateness.md` and `latency.md` are the
 /// blocks the README and docs show.
-pub(crate) const FILES: [&str; 9] = [
+pub(crate) const FILES: [&str; 10] = [
     "report.md",
     "report.json",
     "verdicts.md",
     "capabilities.md",
     "lateness.md",
     "latency.md",
+    "real.md",
     "latency.svg",
     "overshoot.svg",
     "fanout.svg",
@@ -574,6 +609,9 @@ fn write_all(
     }
     if !measured.latency.is_empty() {
         files.push(put(dir.join("latency.md"), &report.latency_block())?);
+    }
+    if !report.real.is_empty() {
+        files.push(put(dir.join("real.md"), &report.real_block())?);
     }
     files.extend(charts);
     Ok(files)

@@ -278,6 +278,45 @@ fn json_report_fills_every_field_of_the_report_format() {
 }
 
 #[test]
+fn real_work_has_a_row_per_workload_strategy_and_runtime_each_as_predicted() {
+    let r = &run().report;
+    let rows = r["real"].as_array().expect("real is an array");
+    let names = |key: &str| -> Vec<Value> { r[key].as_array().cloned().unwrap_or_default() };
+    let (strategies, runtimes) = (names("strategies"), names("runtimes"));
+    let workloads = ["tcp", "child", "query", "file"];
+    assert_eq!(
+        rows.len(),
+        workloads.len() * strategies.len() * runtimes.len(),
+        "one row per workload × strategy × runtime"
+    );
+    for row in rows {
+        for key in [
+            "workload", "strategy", "runtime", "not_applicable", "outcome", "released", "pass",
+            "detail", "samples", "p50_ns", "p99_ns", "min_ns", "max_ns", "floor",
+            "floor_p50_ns", "floor_ratio", "floor_violation",
+        ] {
+            assert!(row.get(key).is_some(), "real row has {key}: {row}");
+        }
+        assert!(workloads.iter().any(|w| row["workload"] == *w), "{row}");
+        assert_eq!(row["pass"], true, "as predicted: {row}");
+        if row["not_applicable"].is_null() {
+            assert!(row["detail"].as_str().is_some_and(|d| !d.is_empty()), "{row}");
+            // A workload with a release to time timed it against a floor.
+            if row["floor"].is_string() {
+                assert!(row["samples"].as_u64().is_some_and(|n| n >= 1), "{row}");
+                assert!(row["p50_ns"].as_u64().is_some(), "{row}");
+                assert!(row["floor_p50_ns"].as_u64().is_some(), "{row}");
+            }
+        } else {
+            assert!(
+                row["not_applicable"].as_str().is_some_and(|why| !why.is_empty()),
+                "an n/a row carries its reason: {row}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_report_directory_holds_the_report_and_its_charts() {
     let run = run();
     for file in [
@@ -287,6 +326,7 @@ fn the_report_directory_holds_the_report_and_its_charts() {
         "capabilities.md",
         "lateness.md",
         "latency.md",
+        "real.md",
     ] {
         let text = std::fs::read_to_string(run.dir.join(file)).unwrap_or_default();
         assert!(!text.is_empty(), "{file} was written");
@@ -317,6 +357,21 @@ fn readme_and_docs_tables_match_this_run() {
     ];
     let bless = std::env::var_os("CANCEL_LAB_BLESS").is_some();
     // Real-time figures: rewritten when blessing, never compared.
+    for doc in ["README.md", "docs/real-work.md"] {
+        let path = repo(doc);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{doc}: {e}"));
+        let shown = blocks::get(&text, "lab-real").unwrap_or_else(|e| panic!("{doc}: {e}"));
+        if bless {
+            let blessed = blocks::replace(&text, "lab-real", &generated("real.md"))
+                .expect("the block exists");
+            std::fs::write(&path, blessed).expect("the doc is writable");
+        } else {
+            assert!(
+                shown.contains("| workload | strategy |"),
+                "{doc}'s lab-real block holds the real-work table"
+            );
+        }
+    }
     for doc in ["README.md", "docs/results.md"] {
         let path = repo(doc);
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{doc}: {e}"));
