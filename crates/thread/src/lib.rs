@@ -46,7 +46,10 @@
 //! - Nothing else: the stop is a request. A loop that never checks the flag
 //!   runs to its end, and so does a blocking call; no module can force the
 //!   work, and tokio's `JoinHandle::abort` cannot stop a `spawn_blocking`
-//!   closure that has started (see the [`tokio`] module).
+//!   closure that has started (see the [`tokio`] module). What the work can
+//!   do for a blocking call it cannot check inside (a socket read, a query,
+//!   a wait on a child) is register a [`StopFlag::on_stop`] hook that makes
+//!   the call return (a `shutdown`, an interrupt, a kill): the stop runs it.
 //!
 //! A panic in the work, or in its `Drop` as it returns, comes back as
 //! [`Error::WorkPanicked`]: both happen inside the one closure, so the two
