@@ -213,7 +213,10 @@ pub(crate) fn table(rows: &[Real]) -> String {
     out.push('\n');
     let floors = floor_lines(rows, &runtimes);
     if !floors.is_empty() {
-        let _ = writeln!(out, "Floors, the bare mechanism with no strategy around it (p50 of the samples taken beside every row of the runtime):\n\n{floors}");
+        let _ = writeln!(
+            out,
+            "Floors, the bare mechanism with no strategy around it (p50 of the samples taken beside every row of the runtime):\n\n{floors}"
+        );
     }
     let failed: Vec<&Real> = rows.iter().filter(|r| !r.pass).collect();
     let _ = writeln!(
@@ -304,7 +307,10 @@ mod tests {
         assert_eq!((p.min, p.p50, p.max), (1_000_000, 3_000_000, 5_000_000));
         assert_eq!(p.p99, 5_000_000);
         let one = Percentiles::of(&ms(&[7])).expect("a sample");
-        assert_eq!((one.min, one.p50, one.p99, one.max), (7_000_000, 7_000_000, 7_000_000, 7_000_000));
+        assert_eq!(
+            (one.min, one.p50, one.p99, one.max),
+            (7_000_000, 7_000_000, 7_000_000, 7_000_000)
+        );
     }
 
     #[test]

@@ -482,7 +482,12 @@ impl Report {
                 .real
                 .iter()
                 .filter(|r| r.pass && r.not_applicable.is_none())
-                .map(|r| format!("- {} under `{}` on {}: {}", r.workload, r.strategy, r.runtime, r.detail))
+                .map(|r| {
+                    format!(
+                        "- {} under `{}` on {}: {}",
+                        r.workload, r.strategy, r.runtime, r.detail
+                    )
+                })
                 .collect();
             out.push_str("\nWhat each row saw:\n\n");
             out.push_str(&details.join("\n"));

@@ -291,16 +291,33 @@ fn real_work_has_a_row_per_workload_strategy_and_runtime_each_as_predicted() {
     );
     for row in rows {
         for key in [
-            "workload", "strategy", "runtime", "not_applicable", "outcome", "released", "pass",
-            "detail", "samples", "p50_ns", "p99_ns", "min_ns", "max_ns", "floor",
-            "floor_p50_ns", "floor_ratio", "floor_violation",
+            "workload",
+            "strategy",
+            "runtime",
+            "not_applicable",
+            "outcome",
+            "released",
+            "pass",
+            "detail",
+            "samples",
+            "p50_ns",
+            "p99_ns",
+            "min_ns",
+            "max_ns",
+            "floor",
+            "floor_p50_ns",
+            "floor_ratio",
+            "floor_violation",
         ] {
             assert!(row.get(key).is_some(), "real row has {key}: {row}");
         }
         assert!(workloads.iter().any(|w| row["workload"] == *w), "{row}");
         assert_eq!(row["pass"], true, "as predicted: {row}");
         if row["not_applicable"].is_null() {
-            assert!(row["detail"].as_str().is_some_and(|d| !d.is_empty()), "{row}");
+            assert!(
+                row["detail"].as_str().is_some_and(|d| !d.is_empty()),
+                "{row}"
+            );
             // A workload with a release to time timed it against a floor.
             if row["floor"].is_string() {
                 assert!(row["samples"].as_u64().is_some_and(|n| n >= 1), "{row}");
@@ -309,7 +326,9 @@ fn real_work_has_a_row_per_workload_strategy_and_runtime_each_as_predicted() {
             }
         } else {
             assert!(
-                row["not_applicable"].as_str().is_some_and(|why| !why.is_empty()),
+                row["not_applicable"]
+                    .as_str()
+                    .is_some_and(|why| !why.is_empty()),
                 "an n/a row carries its reason: {row}"
             );
         }
