@@ -26,11 +26,58 @@ pub mod query;
 pub mod tcp;
 
 use std::fmt;
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use cancel_conformance::{Subject, Visit, visit};
-use cancel_harness::runtime::Runtime;
+use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle};
 pub use cancel_harness::{RuntimeKind, StrategyKind};
+
+/// How a strategy's work is written, which decides what its stop can do to
+/// a resource the work holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// A plain future stopped from outside by being dropped (`select`,
+    /// `abort`, `abortable`): the resource gets what its `Drop` does, and
+    /// nothing that needs an `.await`.
+    Forced,
+    /// A future that listens to the stop and releases the resource itself
+    /// (`channel`, `token`, `scope`), awaiting whatever that takes.
+    Cooperative,
+    /// Blocking code on a thread (`thread`): it checks a flag between calls
+    /// and registers an on-stop hook to make a call that cannot check
+    /// return.
+    Blocking,
+}
+
+impl Form {
+    /// The form of `S`'s work on `R`, read from its adapter: work on
+    /// blocking threads is blocking, work that checks a signal is
+    /// cooperative, the rest is stopped from outside.
+    pub fn of<S: Subject<R>, R: Runtime>() -> Form {
+        if S::ON_BLOCKING_THREADS {
+            Form::Blocking
+        } else if S::checkpoint(&S::group()).is_some() {
+            Form::Cooperative
+        } else {
+            Form::Forced
+        }
+    }
+
+    /// The name in details: `forced`, `cooperative`, `blocking`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Form::Forced => "forced",
+            Form::Cooperative => "cooperative",
+            Form::Blocking => "blocking",
+        }
+    }
+}
+
+/// How long any one wait of a workload may take before the row fails
+/// instead of hanging: a connection the peer never sees closed, a child
+/// that never goes, a query that never returns.
+pub const WAIT_LIMIT: Duration = Duration::from_secs(10);
 
 /// The real workloads, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -116,6 +163,34 @@ pub struct Row {
 }
 
 impl Row {
+    /// A row for `workload` run by `S` on `R`, with nothing observed yet:
+    /// not released, not passed, no samples.
+    pub fn ran<S: Subject<R>, R: Runtime>(workload: Workload) -> Row {
+        Row {
+            workload,
+            strategy: S::KIND,
+            runtime: R::KIND,
+            not_applicable: None,
+            outcome: String::new(),
+            released: false,
+            pass: false,
+            detail: String::new(),
+            latency: Vec::new(),
+            floor: None,
+            floor_samples: Vec::new(),
+        }
+    }
+
+    /// A row that could not be observed: it fails, saying why.
+    pub fn failed<S: Subject<R>, R: Runtime>(workload: Workload, why: impl Into<String>) -> Row {
+        let why = why.into();
+        Row {
+            outcome: "not observed".to_owned(),
+            detail: why,
+            ..Row::ran::<S, R>(workload)
+        }
+    }
+
     /// A row for a workload that does not apply to this strategy × runtime.
     pub fn not_applicable<S: Subject<R>, R: Runtime>(workload: Workload, why: &str) -> Row {
         Row {
@@ -157,4 +232,56 @@ pub fn observe(
         }
     }
     visit(strategy, runtime, Observe(workload, samples))
+}
+
+/// A fresh runtime `R` on real time: real resources run on the machine's
+/// clock, never on a paused one.
+pub(crate) fn runtime<R: Runtime>() -> Result<R, String> {
+    R::build(Clock::Real).map_err(|e| format!("could not build the {} runtime: {e}", R::KIND))
+}
+
+/// Takes `samples` figures, each beside a floor: the floor before the
+/// figure on even turns and after it on odd ones, so neither always runs
+/// on a machine the other just warmed. Stops at the first error.
+pub(crate) fn beside<T>(
+    samples: usize,
+    mut figure: impl FnMut() -> Result<T, String>,
+    mut floor: impl FnMut() -> Result<Duration, String>,
+) -> Result<(Vec<T>, Vec<Duration>), String> {
+    let mut figures = Vec::with_capacity(samples);
+    let mut floors = Vec::with_capacity(samples);
+    for turn in 0..samples {
+        if turn % 2 == 0 {
+            floors.push(floor()?);
+            figures.push(figure()?);
+        } else {
+            figures.push(figure()?);
+            floors.push(floor()?);
+        }
+    }
+    Ok((figures, floors))
+}
+
+/// Yields to the runtime until `done` says so, for at most [`WAIT_LIMIT`]:
+/// `false` when the limit passed first.
+pub(crate) async fn yield_until<H: RuntimeHandle>(rt: &H, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while !done() {
+        if start.elapsed() > WAIT_LIMIT {
+            return false;
+        }
+        rt.yield_now().await;
+    }
+    true
+}
+
+/// Awaits `fut` for at most [`WAIT_LIMIT`] on the runtime's own timer.
+pub(crate) async fn bounded<H: RuntimeHandle, F: Future + Send>(
+    rt: &H,
+    what: &str,
+    fut: F,
+) -> Result<F::Output, String> {
+    rt.timeout(WAIT_LIMIT, fut)
+        .await
+        .ok_or_else(|| format!("{what} took longer than {WAIT_LIMIT:?}"))
 }
