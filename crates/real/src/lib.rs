@@ -74,6 +74,12 @@ impl Form {
     }
 }
 
+impl fmt::Display for Form {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// How long any one wait of a workload may take before the row fails
 /// instead of hanging: a connection the peer never sees closed, a child
 /// that never goes, a query that never returns.
