@@ -1,0 +1,88 @@
+//! Cancelled connections leave no descriptor behind: the process's open
+//! descriptors are counted before and after many `tcp` cancels on every
+//! strategy × runtime. A short form runs in `cargo test`; the full one
+//! (10 000 connections each, or `REAL_CONNECTIONS`) by hand or in CI with
+//! `--release -- --ignored`.
+//!
+//! The tests of this file take one lock: a descriptor count is the whole
+//! process's, so no other test may open or close one meanwhile.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use cancel_conformance::Subject;
+use cancel_harness::runtime::{Clock, Runtime};
+use cancel_real::tcp::{Peer, cancel_one};
+
+static ALONE: Mutex<()> = Mutex::new(());
+
+/// How many descriptors the process has open.
+fn open_descriptors() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd lists the process's descriptors")
+        .count()
+}
+
+/// `n` start → cancel cycles, each on a fresh connection, after two to warm
+/// the runtime up (its reactor and threads open what they keep).
+fn cycles<S: Subject<R>, R: Runtime>(n: usize) {
+    let _alone = ALONE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let rt = R::build(Clock::Real).expect("a runtime");
+    let peer = Peer::start().expect("a peer");
+    for _ in 0..2 {
+        cancel_one::<S, R>(&rt, &peer, Duration::ZERO).expect("a warm-up cancel");
+    }
+    let before = open_descriptors();
+    let start = Instant::now();
+    for i in 0..n {
+        let c = cancel_one::<S, R>(&rt, &peer, Duration::ZERO)
+            .unwrap_or_else(|e| panic!("cancel {i} of {n}: {e}"));
+        assert_ne!(
+            c.seen.close,
+            cancel_real::tcp::Close::Never,
+            "cancel {i}: the peer never saw the close"
+        );
+    }
+    let elapsed = start.elapsed();
+    let after = open_descriptors();
+    assert_eq!(
+        after,
+        before,
+        "{} on {}: {n} cancelled connections left {} descriptors open",
+        S::NAME,
+        R::KIND,
+        after as i64 - before as i64
+    );
+    if n >= 1_000 {
+        eprintln!(
+            "{} on {}: {n} cancelled connections in {elapsed:.2?}, descriptors {before} before and after",
+            S::NAME,
+            R::KIND
+        );
+    }
+}
+
+fn short<S: Subject<R>, R: Runtime>() {
+    cycles::<S, R>(100);
+}
+
+fn full<S: Subject<R>, R: Runtime>() {
+    let n = std::env::var("REAL_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    cycles::<S, R>(n);
+}
+
+mod ci {
+    use super::*;
+    cancel_conformance::matrix_tests!(short);
+}
+
+mod soak {
+    use super::*;
+    cancel_conformance::matrix_tests!(
+        full,
+        #[ignore = "long: run with --release -- --ignored"]
+    );
+}
