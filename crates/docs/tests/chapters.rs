@@ -219,8 +219,10 @@ fn every_named_test_and_path_exists() {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             {
                 let source = read(&root().join(path));
+                // A plain or a generic function.
                 assert!(
-                    source.contains(&format!("fn {name}(")),
+                    source.contains(&format!("fn {name}("))
+                        || source.contains(&format!("fn {name}<")),
                     "{chapter}: there is no `fn {name}` in {path}"
                 );
             }

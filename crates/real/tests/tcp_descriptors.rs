@@ -62,11 +62,11 @@ fn cycles<S: Subject<R>, R: Runtime>(n: usize) {
     }
 }
 
-fn short<S: Subject<R>, R: Runtime>() {
+fn cancelled_connections_leave_no_descriptor<S: Subject<R>, R: Runtime>() {
     cycles::<S, R>(100);
 }
 
-fn full<S: Subject<R>, R: Runtime>() {
+fn ten_thousand_cancelled_connections_leave_no_descriptor<S: Subject<R>, R: Runtime>() {
     let n = std::env::var("REAL_CONNECTIONS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -76,13 +76,13 @@ fn full<S: Subject<R>, R: Runtime>() {
 
 mod ci {
     use super::*;
-    cancel_conformance::matrix_tests!(short);
+    cancel_conformance::matrix_tests!(cancelled_connections_leave_no_descriptor);
 }
 
 mod soak {
     use super::*;
     cancel_conformance::matrix_tests!(
-        full,
+        ten_thousand_cancelled_connections_leave_no_descriptor,
         #[ignore = "long: run with --release -- --ignored"]
     );
 }
