@@ -34,7 +34,13 @@ pub(crate) fn percentiles(
     columns: &[Column],
     floors: &[FloorLine<'_>],
 ) -> Result<(), String> {
-    let root = SVGBackend::new(path, SIZE).into_drawing_area();
+    // Tall enough for every column's label: 16 px a row past the default.
+    let rows = u32::try_from(columns.len()).unwrap_or(u32::MAX);
+    let size = (
+        SIZE.0,
+        SIZE.1.max(rows.saturating_mul(16).saturating_add(120)),
+    );
+    let root = SVGBackend::new(path, size).into_drawing_area();
     draw_percentiles(&root, title, columns, floors).map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
 }

@@ -378,7 +378,7 @@ fn update_docs(out: &std::path::Path) -> Result<Vec<PathBuf>, String> {
     }
     let img = root.join("docs/img");
     std::fs::create_dir_all(&img).map_err(|e| format!("cannot create {}: {e}", img.display()))?;
-    for chart in ["latency.svg", "overshoot.svg", "fanout.svg"] {
+    for chart in ["latency.svg", "overshoot.svg", "fanout.svg", "real.svg"] {
         let to = img.join(chart);
         std::fs::copy(out.join(chart), &to)
             .map_err(|e| format!("cannot copy {chart} to {}: {e}", to.display()))?;

@@ -84,6 +84,7 @@ pub(crate) struct Real {
     /// Cancel → released: nearest-rank percentiles over the samples, and the
     /// least; `null` when the workload has nothing to time.
     pub(crate) p50_ns: Option<u64>,
+    pub(crate) p90_ns: Option<u64>,
     pub(crate) p99_ns: Option<u64>,
     pub(crate) min_ns: Option<u64>,
     pub(crate) max_ns: Option<u64>,
@@ -117,6 +118,7 @@ impl Real {
             detail: r.detail.clone(),
             samples: r.latency.len(),
             p50_ns: lat.map(|p| p.p50),
+            p90_ns: lat.map(|p| p.p90),
             p99_ns: lat.map(|p| p.p99),
             min_ns: lat.map(|p| p.min),
             max_ns: lat.map(|p| p.max),
@@ -134,6 +136,7 @@ impl Real {
 struct Percentiles {
     min: u64,
     p50: u64,
+    p90: u64,
     p99: u64,
     max: u64,
 }
@@ -153,6 +156,7 @@ impl Percentiles {
         Some(Percentiles {
             min: *ns.first()?,
             p50: rank(0.5),
+            p90: rank(0.9),
             p99: rank(0.99),
             max: *ns.last()?,
         })
@@ -292,6 +296,45 @@ fn floor_lines(rows: &[Real], runtimes: &[&str]) -> String {
     out
 }
 
+/// The real-work chart's columns: every row that timed a release, with
+/// its nearest-rank percentiles; and its floors as lines, each the median
+/// of the floor p50s its rows took.
+pub(crate) fn chart_columns(
+    rows: &[Real],
+) -> (Vec<crate::chart::Column>, Vec<(&'static str, u64)>) {
+    let columns = rows
+        .iter()
+        .filter_map(|r| {
+            Some(crate::chart::Column {
+                label: format!("{}/{}/{}", r.workload, r.strategy, r.runtime),
+                stats: crate::measure::Percentiles {
+                    samples: r.samples as u64,
+                    p50_ns: r.p50_ns?,
+                    p90_ns: r.p90_ns?,
+                    p99_ns: r.p99_ns?,
+                    max_ns: r.max_ns?,
+                },
+            })
+        })
+        .collect();
+    let mut names: Vec<&'static str> = rows.iter().filter_map(|r| r.floor).collect();
+    names.sort_unstable();
+    names.dedup();
+    let floors = names
+        .into_iter()
+        .filter_map(|name| {
+            let mut p50s: Vec<u64> = rows
+                .iter()
+                .filter(|r| r.floor == Some(name))
+                .filter_map(|r| r.floor_p50_ns)
+                .collect();
+            p50s.sort_unstable();
+            Some((name, *p50s.get(p50s.len() / 2)?))
+        })
+        .collect();
+    (columns, floors)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,11 +348,12 @@ mod tests {
         assert!(Percentiles::of(&[]).is_none());
         let p = Percentiles::of(&ms(&[5, 1, 3, 2, 4])).expect("samples");
         assert_eq!((p.min, p.p50, p.max), (1_000_000, 3_000_000, 5_000_000));
+        assert_eq!(p.p90, 5_000_000);
         assert_eq!(p.p99, 5_000_000);
         let one = Percentiles::of(&ms(&[7])).expect("a sample");
         assert_eq!(
-            (one.min, one.p50, one.p99, one.max),
-            (7_000_000, 7_000_000, 7_000_000, 7_000_000)
+            (one.min, one.p50, one.p90, one.p99, one.max),
+            (7_000_000, 7_000_000, 7_000_000, 7_000_000, 7_000_000)
         );
     }
 

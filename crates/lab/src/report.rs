@@ -536,7 +536,7 @@ pub(crate) fn print_json(report: &Report) -> std::io::Result<()> {
 /// when latency was measured, `lateness.md` only when I3 ran.
 /// `verdicts.md`, `capabilities.md`, `lateness.md` and `latency.md` are the
 /// blocks the README and docs show.
-pub(crate) const FILES: [&str; 10] = [
+pub(crate) const FILES: [&str; 11] = [
     "report.md",
     "report.json",
     "verdicts.md",
@@ -547,6 +547,7 @@ pub(crate) const FILES: [&str; 10] = [
     "latency.svg",
     "overshoot.svg",
     "fanout.svg",
+    "real.svg",
 ];
 
 /// Checks that `dir` can take a report before anything is measured: creates
@@ -694,6 +695,22 @@ fn charts(
     )
     .map_err(|e| format!("cannot draw {}: {e}", fanout.display()))?;
     charts.push(fanout);
+    let (columns, floors) = crate::real::chart_columns(&report.real);
+    if !columns.is_empty() {
+        let real = dir.join("real.svg");
+        let floors: Vec<FloorLine<'_>> = floors
+            .into_iter()
+            .map(|(name, ns)| FloorLine { name, ns })
+            .collect();
+        chart::percentiles(
+            &real,
+            "real work, cancel → resource released: p50 / p90 / p99 (floors: median of their rows' p50s)",
+            &columns,
+            &floors,
+        )
+        .map_err(|e| format!("cannot draw {}: {e}", real.display()))?;
+        charts.push(real);
+    }
 
     Ok(charts)
 }

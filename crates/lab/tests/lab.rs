@@ -283,7 +283,7 @@ fn real_work_has_a_row_per_workload_strategy_and_runtime_each_as_predicted() {
     let rows = r["real"].as_array().expect("real is an array");
     let names = |key: &str| -> Vec<Value> { r[key].as_array().cloned().unwrap_or_default() };
     let (strategies, runtimes) = (names("strategies"), names("runtimes"));
-    let workloads = ["tcp", "child", "query", "file"];
+    let workloads = cancel_real::Workload::ALL.map(|w| w.name());
     assert_eq!(
         rows.len(),
         workloads.len() * strategies.len() * runtimes.len(),
@@ -301,6 +301,7 @@ fn real_work_has_a_row_per_workload_strategy_and_runtime_each_as_predicted() {
             "detail",
             "samples",
             "p50_ns",
+            "p90_ns",
             "p99_ns",
             "min_ns",
             "max_ns",
@@ -350,7 +351,7 @@ fn the_report_directory_holds_the_report_and_its_charts() {
         let text = std::fs::read_to_string(run.dir.join(file)).unwrap_or_default();
         assert!(!text.is_empty(), "{file} was written");
     }
-    for chart in ["latency.svg", "overshoot.svg", "fanout.svg"] {
+    for chart in ["latency.svg", "overshoot.svg", "fanout.svg", "real.svg"] {
         let svg = std::fs::read_to_string(run.dir.join(chart)).unwrap_or_default();
         assert!(
             svg.starts_with("<svg") && svg.contains("</svg>"),

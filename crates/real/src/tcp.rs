@@ -30,8 +30,8 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use cancel_contract::{CancelHandle, Cancellation};
 use cancel_conformance::{Play, Stop, Subject};
+use cancel_contract::{CancelHandle, Cancellation};
 use cancel_harness::runtime::real_io::Io;
 use cancel_harness::runtime::{Runtime, RuntimeHandle};
 
@@ -163,7 +163,11 @@ fn serve(mut conn: TcpStream) -> Seen {
             Ok(0) => return seen(Close::Eof, frames),
             // The work never writes; anything it sends is ignored.
             Ok(_) => {}
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
             Err(_) => return seen(Close::Reset, frames),
         }
         if start.elapsed() > WAIT_LIMIT {
@@ -246,58 +250,46 @@ async fn read_once<I: Io>(
 impl<I: Io + 'static> Play for TcpRead<I> {
     type Output = io::Result<u64>;
 
-    fn forced<H: RuntimeHandle>(
-        self,
-        _rt: H,
-    ) -> impl Future<Output = io::Result<u64>> + Send + 'static {
-        async move {
-            let mut stream = I::connect(self.addr).await?;
-            let (mut buf, mut frames) = ([0u8; 1024], Frames::default());
-            while read_once::<I>(&mut stream, &mut buf, &mut frames, &self.frames).await? {}
-            Ok(frames.whole)
-        }
+    async fn forced<H: RuntimeHandle>(self, _rt: H) -> io::Result<u64> {
+        let mut stream = I::connect(self.addr).await?;
+        let (mut buf, mut frames) = ([0u8; 1024], Frames::default());
+        while read_once::<I>(&mut stream, &mut buf, &mut frames, &self.frames).await? {}
+        Ok(frames.whole)
     }
 
-    fn until<H, S, K, C>(
-        self,
-        _rt: H,
-        stop: S,
-        _child: Option<K>,
-    ) -> impl Future<Output = Option<io::Result<u64>>> + Send + 'static
+    async fn until<H, S, K, C>(self, _rt: H, stop: S, _child: Option<K>) -> Option<io::Result<u64>>
     where
         H: RuntimeHandle,
         S: Future<Output = ()> + Send + 'static,
         K: FnOnce() -> C + Send + 'static,
         C: Future<Output = ()> + Send + 'static,
     {
-        async move {
-            let mut stop = pin!(stop);
-            let mut stream = match I::connect(self.addr).await {
-                Ok(s) => s,
-                Err(e) => return Some(Err(e)),
+        let mut stop = pin!(stop);
+        let mut stream = match I::connect(self.addr).await {
+            Ok(s) => s,
+            Err(e) => return Some(Err(e)),
+        };
+        let (mut buf, mut frames) = ([0u8; 1024], Frames::default());
+        loop {
+            let read = async {
+                Some(read_once::<I>(&mut stream, &mut buf, &mut frames, &self.frames).await)
             };
-            let (mut buf, mut frames) = ([0u8; 1024], Frames::default());
-            loop {
-                let read = async {
-                    Some(read_once::<I>(&mut stream, &mut buf, &mut frames, &self.frames).await)
-                };
-                let stopped = async {
-                    stop.as_mut().await;
-                    None
-                };
-                // The stop races each read; a read that loses is dropped,
-                // which loses no byte (reads are cancel safe).
-                match futures_lite::future::or(read, stopped).await {
-                    Some(Ok(true)) => {}
-                    Some(Ok(false)) => return Some(Ok(frames.whole)),
-                    Some(Err(e)) => return Some(Err(e)),
-                    None => break,
-                }
+            let stopped = async {
+                stop.as_mut().await;
+                None
+            };
+            // The stop races each read; a read that loses is dropped,
+            // which loses no byte (reads are cancel safe).
+            match futures_lite::future::or(read, stopped).await {
+                Some(Ok(true)) => {}
+                Some(Ok(false)) => return Some(Ok(frames.whole)),
+                Some(Err(e)) => return Some(Err(e)),
+                None => break,
             }
-            // Told to stop: closing the stream is the release the peer sees.
-            drop(stream);
-            None
         }
+        // Told to stop: closing the stream is the release the peer sees.
+        drop(stream);
+        None
     }
 
     fn blocking<S: Stop>(self, stop: S) -> Option<io::Result<u64>> {
@@ -358,7 +350,10 @@ pub fn cancel_one<S: Subject<R>, R: Runtime>(
     let h = rt.handle();
     let (cancel_at, returned_at) = rt.block_on(async {
         let frames = Arc::new(AtomicU64::new(0));
-        let handle = S::start(&h, TcpRead::<R::Handle>::new(peer.addr, Arc::clone(&frames)));
+        let handle = S::start(
+            &h,
+            TcpRead::<R::Handle>::new(peer.addr, Arc::clone(&frames)),
+        );
         if !yield_until(&h, || frames.load(Ordering::SeqCst) > 0).await {
             return Err("the work never read a frame".to_owned());
         }
@@ -459,7 +454,10 @@ pub(crate) fn observe<S: Subject<R>, R: Runtime>(samples: usize) -> Row {
         Err(e) => return Row::failed::<S, R>(Workload::Tcp, e),
     };
     let closed = |c: &&Cancelled| c.seen.close != Close::Never;
-    let eofs = cancels.iter().filter(|c| c.seen.close == Close::Eof).count();
+    let eofs = cancels
+        .iter()
+        .filter(|c| c.seen.close == Close::Eof)
+        .count();
     let resets = cancels
         .iter()
         .filter(|c| c.seen.close == Close::Reset)

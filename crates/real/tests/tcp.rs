@@ -43,11 +43,12 @@ fn send_in_pieces(bytes: Vec<u8>) -> std::net::SocketAddr {
             seed ^= seed >> 17;
             seed ^= seed << 5;
             let len = (seed as usize % 1_500 + 1).min(bytes.len() - at);
-            conn.write_all(&bytes[at..at + len]).expect("the reader reads on");
+            conn.write_all(&bytes[at..at + len])
+                .expect("the reader reads on");
             at += len;
             // Pauses longer than any runtime's timer tick: reads in them
             // are cut off on every runtime.
-            if seed % 8 == 0 {
+            if seed.is_multiple_of(8) {
                 std::thread::sleep(Duration::from_millis(5));
             }
         }
@@ -78,7 +79,9 @@ fn read_with_timeouts<R: Runtime>(whole_frames: bool) -> (Vec<u8>, usize) {
                 let frame = async {
                     let (mut f, mut n) = ([0u8; 68], 0);
                     while n < f.len() {
-                        let r = R::Handle::read(&mut stream, &mut f[n..]).await.expect("read");
+                        let r = R::Handle::read(&mut stream, &mut f[n..])
+                            .await
+                            .expect("read");
                         if r == 0 {
                             break;
                         }

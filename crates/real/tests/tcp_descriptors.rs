@@ -27,7 +27,9 @@ fn open_descriptors() -> usize {
 /// `n` start → cancel cycles, each on a fresh connection, after two to warm
 /// the runtime up (its reactor and threads open what they keep).
 fn cycles<S: Subject<R>, R: Runtime>(n: usize) {
-    let _alone = ALONE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _alone = ALONE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let rt = R::build(Clock::Real).expect("a runtime");
     let peer = Peer::start().expect("a peer");
     for _ in 0..2 {
