@@ -1,4 +1,4 @@
-//! The `file` workload: a large write ([`SIZE`] bytes in [`CHUNK`]-byte
+//! The `file` workload: a large write (`SIZE` bytes in `CHUNK`-byte
 //! chunks) through the runtime's file API, cancelled part way, then
 //! observed on disk from outside.
 //!

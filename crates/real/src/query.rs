@@ -1,7 +1,7 @@
 //! The `query` workload: a long SQLite query (a recursive CTE counting to
-//! [`COUNT_TO`]) run on the runtime's blocking pool, or on the strategy's
+//! `COUNT_TO`) run on the runtime's blocking pool, or on the strategy's
 //! thread, and cancelled while it steps. Observed from outside: the query
-//! stamps its own return and how it ended into a [`Seen`] the observer
+//! stamps its own return and how it ended into a `Seen` the observer
 //! holds.
 //!
 //! A cancel reaches the query only through SQLite's interrupt
