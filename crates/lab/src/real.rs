@@ -30,9 +30,11 @@ pub(crate) fn samples(workload: Workload, quick: bool) -> usize {
         (Workload::Child, false) => 10,
         (Workload::Query, false) => 5,
         (Workload::File, false) => 1,
+        (Workload::Http, false) => 10,
         (Workload::Tcp, true) => 5,
         (Workload::Child | Workload::Query, true) => 2,
         (Workload::File, true) => 1,
+        (Workload::Http, true) => 2,
     }
 }
 

@@ -22,6 +22,7 @@
 
 pub mod child;
 pub mod file;
+pub mod http;
 pub mod query;
 pub mod tcp;
 
@@ -100,15 +101,19 @@ pub enum Workload {
     /// A large file written in chunks through the runtime's file API;
     /// observed for what is left on disk.
     File,
+    /// A hyper handler waiting for work it started, its client hanging up;
+    /// released when the work stops with the dropped handler.
+    Http,
 }
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 4] = [
+    pub const ALL: [Workload; 5] = [
         Workload::Tcp,
         Workload::Child,
         Workload::Query,
         Workload::File,
+        Workload::Http,
     ];
 
     /// The name in reports and on the command line.
@@ -118,6 +123,7 @@ impl Workload {
             Workload::Child => "child",
             Workload::Query => "query",
             Workload::File => "file",
+            Workload::Http => "http",
         }
     }
 
@@ -234,6 +240,7 @@ pub fn observe(
                 Workload::Child => child::observe::<S, R>(samples),
                 Workload::Query => query::observe::<S, R>(samples),
                 Workload::File => file::observe::<S, R>(samples),
+                Workload::Http => http::observe::<S, R>(samples),
             }
         }
     }
