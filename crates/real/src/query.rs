@@ -1,5 +1,5 @@
 //! The `query` workload: a long SQLite query (a recursive CTE counting to
-//! `COUNT_TO`) run on the runtime's blocking pool, or on the strategy's
+//! [`count_to`], sized once per process) run on the runtime's blocking pool, or on the strategy's
 //! thread, and cancelled while it steps. Observed from outside: the query
 //! stamps its own return and how it ended into a `Seen` the observer
 //! holds.
@@ -15,7 +15,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use cancel_conformance::{Play, Stop, Subject};
@@ -27,9 +27,46 @@ use rusqlite::{Connection, ErrorCode, InterruptHandle};
 
 use crate::{Form, Row, WAIT_LIMIT, Workload, beside, bounded, yield_until};
 
-/// How far the query counts: a few hundred milliseconds of SQLite's work in
-/// an optimised build (each row's detail says how long it measured).
-pub(crate) const COUNT_TO: i64 = 3_000_000;
+/// How long the query should run when nothing stops it: long enough that
+/// every cancel lands while it steps, short enough that a forced row, which
+/// waits each query out, takes a fraction of a second.
+const NATURAL: Duration = Duration::from_millis(150);
+
+/// How far the calibration query counts: a few milliseconds of SQLite's
+/// work, enough to time the rate.
+const CALIBRATE_TO: i64 = 200_000;
+
+/// The least and the most the query counts to, whatever the calibration
+/// says: a cancel must land while it steps, and a slow machine must not
+/// make it run for seconds.
+const COUNT_RANGE: (i64, i64) = (1_000_000, 50_000_000);
+
+/// How far the query counts: sized once per process, on the first call, to
+/// run for about [`NATURAL`] on this machine in this build (SQLite's speed
+/// differs by an order of magnitude between builds and machines; each row's
+/// detail says how long the query measured).
+pub(crate) fn count_to() -> i64 {
+    static COUNT_TO: OnceLock<i64> = OnceLock::new();
+    *COUNT_TO.get_or_init(|| {
+        let seen = Arc::new(Seen::default());
+        let Ok((conn, _interrupt)) = open(&seen) else {
+            return COUNT_RANGE.0;
+        };
+        // Twice: the first run warms SQLite's caches and the allocator.
+        let mut took = Duration::MAX;
+        for _ in 0..2 {
+            let start = Instant::now();
+            if run(&conn, &seen, CALIBRATE_TO) != End::Completed(CALIBRATE_TO) {
+                return COUNT_RANGE.0;
+            }
+            took = took.min(start.elapsed());
+        }
+        let per_row = took.as_secs_f64() / CALIBRATE_TO as f64;
+        let rows = NATURAL.as_secs_f64() / per_row.max(f64::MIN_POSITIVE);
+        // `as` saturates: an absurd rate lands on the range's ends.
+        (rows as i64).clamp(COUNT_RANGE.0, COUNT_RANGE.1)
+    })
+}
 
 /// The query: a recursive CTE counting to `?1`, then counting its rows.
 const SQL: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?1) \
@@ -168,7 +205,8 @@ impl<H: RuntimeHandle> Play for Query<H> {
                 Ok(opened) => opened,
                 Err(e) => return End::Failed(e),
             };
-            rt.spawn_blocking(move || run(&conn, &seen, COUNT_TO)).await
+            rt.spawn_blocking(move || run(&conn, &seen, count_to()))
+                .await
         }
     }
 
@@ -192,7 +230,7 @@ impl<H: RuntimeHandle> Play for Query<H> {
                 Ok(opened) => opened,
                 Err(e) => return Some(End::Failed(e)),
             };
-            let mut query = pin!(rt.spawn_blocking(move || run(&conn, &seen, COUNT_TO)));
+            let mut query = pin!(rt.spawn_blocking(move || run(&conn, &seen, count_to())));
             // The stop races the query; the task is kept, to be awaited
             // once its query was interrupted.
             let first = async { Some(query.as_mut().await) }
@@ -222,7 +260,7 @@ impl<H: RuntimeHandle> Play for Query<H> {
             Err(e) => return Some(End::Failed(e)),
         };
         let _hook = stop.on_stop(move || interrupt.interrupt());
-        match run(&conn, &self.seen, COUNT_TO) {
+        match run(&conn, &self.seen, count_to()) {
             End::Interrupted if stop.is_stopped() => None,
             other => Some(other),
         }
@@ -330,7 +368,7 @@ fn on_thread(count_to: i64) -> Result<(Arc<Seen>, Interrupt, mpsc::Receiver<End>
 /// The floor, `query_interrupt`: a bare interrupt from another thread →
 /// the running query returned.
 fn floor() -> Result<Duration, String> {
-    let (seen, interrupt, rx) = on_thread(COUNT_TO)?;
+    let (seen, interrupt, rx) = on_thread(count_to())?;
     let start = Instant::now();
     while !seen.running.is_set() {
         if start.elapsed() > WAIT_LIMIT || seen.returned.is_set() {
@@ -355,13 +393,14 @@ fn floor() -> Result<Duration, String> {
 
 /// The query's natural length: run once to its end, with no stop.
 fn natural() -> Result<Duration, String> {
-    let (seen, _interrupt, rx) = on_thread(COUNT_TO)?;
+    let (seen, _interrupt, rx) = on_thread(count_to())?;
     let end = rx
         .recv_timeout(WAIT_LIMIT)
         .map_err(|_| format!("the query took longer than {WAIT_LIMIT:?}"))?;
-    if end != End::Completed(COUNT_TO) {
+    if end != End::Completed(count_to()) {
         return Err(format!(
-            "the query ended as {end:?}, not with {COUNT_TO} rows"
+            "the query ended as {end:?}, not with {} rows",
+            count_to()
         ));
     }
     seen.ran()
@@ -396,7 +435,7 @@ pub(crate) fn observe<S: Subject<R>, R: Runtime>(samples: usize) -> Row {
     let interrupted = figures.iter().filter(|s| s.end == End::Interrupted).count();
     let completed = figures
         .iter()
-        .filter(|s| s.end == End::Completed(COUNT_TO))
+        .filter(|s| s.end == End::Completed(count_to()))
         .count();
     let by_cancel = figures.iter().filter(|s| s.returned_by_cancel).count();
     let released = interrupted == figures.len();
@@ -417,7 +456,7 @@ pub(crate) fn observe<S: Subject<R>, R: Runtime>(samples: usize) -> Row {
     let ends: Vec<String> = figures.iter().map(|s| format!("{:?}", s.end)).collect();
     let mut detail = format!(
         "{} form, {} cancels{}: ended {}; {} of them had returned when the cancel did; \
-         the query ran {} at most, against a natural length of {} (counting to {COUNT_TO})",
+         the query ran {} at most, against a natural length of {} (counting to {})",
         form.name(),
         figures.len(),
         if taken < samples {
@@ -429,6 +468,7 @@ pub(crate) fn observe<S: Subject<R>, R: Runtime>(samples: usize) -> Row {
         by_cancel,
         ms(longest),
         ms(natural),
+        count_to(),
     );
     if !released {
         detail.push_str(&format!(
@@ -469,7 +509,7 @@ mod tests {
         let seen = Arc::new(Seen::default());
         let (conn, interrupt) = open(&seen).expect("SQLite opens in memory");
         interrupt.interrupt();
-        assert_eq!(run(&conn, &seen, COUNT_TO), End::Interrupted);
+        assert_eq!(run(&conn, &seen, count_to()), End::Interrupted);
     }
 
     /// The fix for the forced form: a future owning a guard whose `Drop`
@@ -492,7 +532,7 @@ mod tests {
             let (s2, h2) = (Arc::clone(&seen), h.clone());
             let fut = async move {
                 let _guard = InterruptOnDrop(interrupt);
-                h2.spawn_blocking(move || run(&conn, &s2, COUNT_TO)).await;
+                h2.spawn_blocking(move || run(&conn, &s2, count_to())).await;
             };
             rt.block_on(async {
                 let task = h.spawn(fut);
