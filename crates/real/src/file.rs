@@ -114,6 +114,16 @@ async fn write_chunks<H: Io>(file: &mut H::File, progress: &Progress) -> std::io
     Ok(())
 }
 
+/// Creates `path`, writes it whole and syncs it; the file is closed when
+/// this returns.
+async fn write_whole<H: Io>(path: PathBuf, progress: &Progress) -> Result<(), String> {
+    let mut file = <H as Io>::create(path).await.map_err(|e| io("create", e))?;
+    write_chunks::<H>(&mut file, progress)
+        .await
+        .map_err(|e| io("write", e))?;
+    <H as Io>::sync(&mut file).await.map_err(|e| io("sync", e))
+}
+
 /// The write as work, in the three forms.
 #[derive(Debug)]
 struct Write<H> {
@@ -140,16 +150,7 @@ impl<H: RuntimeHandle + Io> Play for Write<H> {
         async move {
             let (target, temp) = paths(&dir);
             let mut guard = RemoveOnDrop(Some(temp.clone()));
-            let mut file = <H as Io>::create(temp.clone())
-                .await
-                .map_err(|e| io("create", e))?;
-            write_chunks::<H>(&mut file, &progress)
-                .await
-                .map_err(|e| io("write", e))?;
-            <H as Io>::sync(&mut file)
-                .await
-                .map_err(|e| io("sync", e))?;
-            drop(file);
+            write_whole::<H>(temp.clone(), &progress).await?;
             // A rename is one metadata call: the target appears whole.
             std::fs::rename(&temp, &target).map_err(|e| io("rename", e))?;
             guard.0 = None;
@@ -174,15 +175,7 @@ impl<H: RuntimeHandle + Io> Play for Write<H> {
         let Write { rt, dir, progress } = self;
         async move {
             let (target, temp) = paths(&dir);
-            let write = async {
-                let mut file = <H as Io>::create(temp.clone())
-                    .await
-                    .map_err(|e| io("create", e))?;
-                write_chunks::<H>(&mut file, &progress)
-                    .await
-                    .map_err(|e| io("write", e))?;
-                <H as Io>::sync(&mut file).await.map_err(|e| io("sync", e))
-            };
+            let write = write_whole::<H>(temp.clone(), &progress);
             // The stop races the whole write; the loser is dropped.
             let first = async { Some(write.await) }
                 .or(async {
@@ -425,12 +418,9 @@ mod tests {
         let (p2, t2) = (Arc::clone(&progress), target.clone());
         rt.block_on(async {
             let task = h.spawn(async move {
-                let mut file = <R::Handle as Io>::create(t2)
+                write_whole::<R::Handle>(t2, &p2)
                     .await
-                    .expect("the target opens");
-                write_chunks::<R::Handle>(&mut file, &p2)
-                    .await
-                    .expect("the chunks are written");
+                    .expect("the target is written");
             });
             let part_way = CANCEL_AFTER * CHUNK as u64;
             assert!(

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use cancel_conformance::{Play, Stop, Subject};
 use cancel_harness::probe::Mark;
-use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle, RuntimeKind};
+use cancel_harness::runtime::{Runtime, RuntimeHandle, RuntimeKind};
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
@@ -367,22 +367,13 @@ pub(crate) fn observe<S: Subject<R>, R: Runtime>(samples: usize) -> Row {
     }
     let declared = S::CAPABILITIES.cancel_on_handle_drop.as_bool();
     let mut row = Row {
-        workload: Workload::Http,
-        strategy: S::KIND,
-        runtime: R::KIND,
-        not_applicable: None,
-        outcome: String::new(),
-        released: false,
-        pass: false,
-        detail: String::new(),
-        latency: Vec::new(),
         floor: Some("http_disconnect"),
-        floor_samples: Vec::new(),
+        ..Row::ran::<S, R>(Workload::Http)
     };
-    let rt = match R::build(Clock::Real) {
+    let rt = match crate::runtime::<R>() {
         Ok(rt) => rt,
         Err(e) => {
-            row.detail = format!("could not build the runtime: {e}");
+            row.detail = e;
             return row;
         }
     };
