@@ -93,11 +93,18 @@ pub(crate) struct Real {
     pub(crate) floor: Option<&'static str>,
     /// The floor's p50 over its samples, taken beside these.
     pub(crate) floor_p50_ns: Option<u64>,
+    /// The least of the floor's samples.
+    pub(crate) floor_min_ns: Option<u64>,
     /// `p50_ns ÷ floor_p50_ns`; `null` when either is missing or the floor
     /// read 0.
     pub(crate) floor_ratio: Option<f64>,
-    /// `floor_ratio` below the violation line: the floor is wrong, and the
-    /// table prints no ratio.
+    /// `floor_ratio` is below the violation line, but `p50_ns` is no less
+    /// than the floor's least sample: with this few samples the two are
+    /// within noise, and the table says so instead of a ratio.
+    pub(crate) floor_within_noise: bool,
+    /// `floor_ratio` below the violation line and `p50_ns` below every
+    /// sample of the floor: the floor is wrong, and the table prints no
+    /// ratio.
     pub(crate) floor_violation: bool,
 }
 
@@ -108,6 +115,13 @@ impl Real {
         let floor_ratio = match (lat, floor) {
             (Some(l), Some(f)) if f.p50 > 0 => Some(l.p50 as f64 / f.p50 as f64),
             _ => None,
+        };
+        let below = floor_ratio.is_some_and(|x| x < cancel_benches::rounds::VIOLATION_BELOW);
+        // A handful of samples a side: a p50 the floor's own spread reaches
+        // is not below it.
+        let within_floor_spread = match (lat, floor) {
+            (Some(l), Some(f)) => l.p50 >= f.min,
+            _ => false,
         };
         Real {
             workload: r.workload.name(),
@@ -126,9 +140,10 @@ impl Real {
             max_ns: lat.map(|p| p.max),
             floor: r.floor,
             floor_p50_ns: floor.map(|p| p.p50),
+            floor_min_ns: floor.map(|p| p.min),
             floor_ratio,
-            floor_violation: floor_ratio
-                .is_some_and(|x| x < cancel_benches::rounds::VIOLATION_BELOW),
+            floor_within_noise: below && within_floor_spread,
+            floor_violation: below && !within_floor_spread,
         }
     }
 }
@@ -263,6 +278,7 @@ fn cell(r: &Real) -> String {
         match r.floor_ratio {
             // Below the floor: the floor is wrong, so no ratio is printed.
             Some(_) if r.floor_violation => cell.push_str(", below its floor"),
+            Some(_) if r.floor_within_noise => cell.push_str(", at its floor (within noise)"),
             Some(x) => {
                 let _ = write!(cell, ", {x:.1}×");
             }

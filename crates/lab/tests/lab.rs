@@ -307,7 +307,9 @@ fn real_work_has_a_row_per_workload_strategy_and_runtime_each_as_predicted() {
             "max_ns",
             "floor",
             "floor_p50_ns",
+            "floor_min_ns",
             "floor_ratio",
+            "floor_within_noise",
             "floor_violation",
         ] {
             assert!(row.get(key).is_some(), "real row has {key}: {row}");
@@ -324,6 +326,18 @@ fn real_work_has_a_row_per_workload_strategy_and_runtime_each_as_predicted() {
                 assert!(row["samples"].as_u64().is_some_and(|n| n >= 1), "{row}");
                 assert!(row["p50_ns"].as_u64().is_some(), "{row}");
                 assert!(row["floor_p50_ns"].as_u64().is_some(), "{row}");
+                // Below the line is either within the floor's spread
+                // (noise) or under all of it (a wrong floor), never both.
+                let below = row["floor_ratio"].as_f64().is_some_and(|x| x < 0.9);
+                let noise = row["floor_within_noise"] == true;
+                let violation = row["floor_violation"] == true;
+                assert_eq!(below, noise || violation, "{row}");
+                assert!(!(noise && violation), "{row}");
+                if let (Some(p50), Some(least)) =
+                    (row["p50_ns"].as_u64(), row["floor_min_ns"].as_u64())
+                {
+                    assert_eq!(noise, below && p50 >= least, "{row}");
+                }
             }
         } else {
             assert!(
