@@ -52,5 +52,8 @@ pub mod reliability {}
 #[doc = include_str!("../../../docs/real-work.md")]
 pub mod real_work {}
 
+#[doc = include_str!("../../../docs/shutdown.md")]
+pub mod shutdown {}
+
 #[doc = include_str!("../../../docs/results.md")]
 pub mod results {}
