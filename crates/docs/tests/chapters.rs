@@ -258,3 +258,54 @@ fn every_link_between_chapters_lands() {
         }
     }
 }
+
+/// The cancel-safety chapter's table: its rows, each a `(API, test name)`.
+fn cancel_safety_rows(text: &str) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("| API |"));
+    let header = lines.next().expect("the cancel-safety table's header row");
+    assert!(
+        header.trim_end().ends_with("| test |"),
+        "the last column must be the test"
+    );
+    for line in lines.skip(1).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line.trim().trim_matches('|').split(" | ").collect();
+        let api = cells.first().copied().unwrap_or_default().trim().to_owned();
+        let test = cells.last().copied().unwrap_or_default().trim();
+        let name = test
+            .strip_prefix('`')
+            .and_then(|t| t.strip_suffix('`'))
+            .unwrap_or_else(|| {
+                panic!("cancel-safety.md: row {api}: the test cell is not one `name`")
+            });
+        rows.push((api, name.to_owned()));
+    }
+    rows
+}
+
+#[test]
+fn every_cancel_safety_row_is_a_test_and_every_test_a_row() {
+    let table = read(&root().join("docs/cancel-safety.md"));
+    let source = read(&root().join("crates/docs/tests/cancel_safety.rs"));
+    let rows = cancel_safety_rows(&table);
+    assert!(
+        rows.len() >= 20,
+        "the cancel-safety table has {} rows; it promises at least 20",
+        rows.len()
+    );
+    for (api, test) in &rows {
+        assert!(
+            source.contains(&format!("#[test]\nfn {test}()")),
+            "cancel-safety.md: row {api} names `{test}`, which is no test in crates/docs/tests/cancel_safety.rs"
+        );
+    }
+    let named: BTreeSet<&str> = rows.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(named.len(), rows.len(), "two rows name the same test");
+    for test in source.split("#[test]\nfn ").skip(1) {
+        let name = test.split('(').next().unwrap_or_default();
+        assert!(
+            named.contains(name),
+            "`{name}` in crates/docs/tests/cancel_safety.rs is in no row of the table"
+        );
+    }
+}
