@@ -4,6 +4,8 @@
   exits only after every child has ended.
 - gather: when one child fails, the exception comes back at once and the
   other children are not cancelled: they run on.
+- Cancelling the gather itself cancels every child, whatever
+  return_exceptions says.
 
 Exits non-zero if any of that is not what Python does.
 """
@@ -46,6 +48,19 @@ async def main() -> None:
     await b
     print(f"gather, later: {ended}")
     assert ended == ["b finished"]
+
+    for return_exceptions in (False, True):
+        ended.clear()
+        gathered = asyncio.gather(sibling("c"), sibling("d"), return_exceptions=return_exceptions)
+        await asyncio.sleep(0)
+        gathered.cancel()  # the gather itself, not a child
+        try:
+            await gathered
+            raised = False
+        except asyncio.CancelledError:
+            raised = True
+        print(f"gather(return_exceptions={return_exceptions}) cancelled: {sorted(ended)}, raised {raised}")
+        assert sorted(ended) == ["c cancelled", "d cancelled"] and raised
 
 
 asyncio.run(main())

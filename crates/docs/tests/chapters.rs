@@ -309,3 +309,135 @@ fn every_cancel_safety_row_is_a_test_and_every_test_a_row() {
         );
     }
 }
+
+/// The counts the prose may state, each with what it must equal: the
+/// registry's strategies and runtimes, and the suite's cases. A count is a
+/// claim about the whole when it follows "all" ("all four runtimes"), when
+/// it follows "the" for anything but strategies ("the eight capabilities";
+/// "the two later strategies" is a part), and always for strategy ×
+/// runtime. "Cases" only when spelled out ("sixteen cases"): "256 cases"
+/// are proptest's.
+fn registry_counts() -> Vec<(&'static str, usize)> {
+    let strategies = cancel_conformance::StrategyKind::ALL.len();
+    let runtimes = RuntimeKind::ALL.len();
+    let invariants = Case::ALL.iter().filter(|c| c.is_invariant()).count();
+    vec![
+        ("strategy × runtime", strategies * runtimes),
+        ("strategies", strategies),
+        ("runtimes", runtimes),
+        ("invariants", invariants),
+        ("capabilities", Case::ALL.len() - invariants),
+        ("cases", Case::ALL.len()),
+    ]
+}
+
+/// `"seven"` → 7, `"28"` → 28.
+fn count_of(word: &str) -> Option<usize> {
+    const WORDS: [&str; 31] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "twenty-one",
+        "twenty-two",
+        "twenty-three",
+        "twenty-four",
+        "twenty-five",
+        "twenty-six",
+        "twenty-seven",
+        "twenty-eight",
+        "twenty-nine",
+        "thirty",
+    ];
+    let word = word.to_lowercase();
+    word.parse()
+        .ok()
+        .or_else(|| WORDS.iter().position(|w| *w == word))
+}
+
+/// A text's prose: outside fenced blocks and outside the blocks the lab
+/// writes (those are a run's, and the lab's own tests check them).
+fn prose_outside_generated_blocks(text: &str) -> String {
+    let (_, prose) = fences(text);
+    let mut out = String::new();
+    let mut generated = false;
+    for (_, line) in prose {
+        if line.contains("<!-- lab-") && line.contains(":begin") {
+            generated = true;
+        } else if line.contains("<!-- lab-") && line.contains(":end") {
+            generated = false;
+        } else if !generated {
+            out.push_str(line);
+            out.push(' ');
+        }
+    }
+    out
+}
+
+#[test]
+fn every_count_in_prose_is_the_registrys() {
+    let counts = registry_counts();
+    let mut texts: Vec<(String, String)> = summary_chapters()
+        .into_iter()
+        .map(|c| {
+            let text = read(&root().join("docs").join(&c));
+            (c, text)
+        })
+        .collect();
+    texts.push(("README.md".to_owned(), read(&root().join("README.md"))));
+    let mut checked = 0;
+    for (file, text) in texts {
+        let prose = prose_outside_generated_blocks(&text);
+        let words: Vec<&str> = prose.split_whitespace().collect();
+        for (i, word) in words.iter().enumerate() {
+            let word = word.trim_matches(|c: char| "(*_,".contains(c));
+            let Some(n) = count_of(word) else { continue };
+            let spelled = word.parse::<usize>().is_err();
+            let before = if i > 0 {
+                words[i - 1].to_lowercase()
+            } else {
+                String::new()
+            };
+            let after = words[i + 1..words.len().min(i + 4)]
+                .join(" ")
+                .to_lowercase();
+            let whole = |noun: &str| {
+                noun == "strategy × runtime"
+                    || before == "all"
+                    || (before == "the" && noun != "strategies")
+            };
+            let found = counts.iter().find(|(noun, _)| {
+                after.starts_with(noun) && whole(noun) && (spelled || *noun != "cases")
+            });
+            if let Some((noun, expected)) = found {
+                assert_eq!(
+                    n, *expected,
+                    "{file}: \"{word} {noun}\": the registry and the suite say {expected}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    println!("{checked} counts in prose checked against the registry");
+    assert!(
+        checked > 0,
+        "no count found: the pattern no longer matches the book"
+    );
+}
