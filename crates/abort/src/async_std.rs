@@ -46,14 +46,29 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // The async-io timer treats an overflowing deadline as "never" (I8).
+    run_until(async_std::task::sleep(timeout), work).await
+}
+
+/// Runs `work` as an async-std task until it completes or `until` does;
+/// then cancels the task, and returns once it has stopped.
+/// [`run_with_timeout`] is this with `async_std::task::sleep(timeout)` as
+/// `until`; a precise deadline is `cancel_timer::sleep(d)`. `until` is
+/// judged only once the work has been polled.
+///
+/// # Cancel safety
+///
+/// As [`run_with_timeout`].
+pub async fn run_until<U, F>(until: U, work: F) -> Result<Outcome<F::Output>, Error>
+where
+    U: Future,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     let (guarded, watch) = guard(work);
     let mut task = CancelOnDrop(Some(async_std::task::spawn(guarded)));
-    // `timeout` polls the work's end before its timer: output ready at the
-    // deadline wins (I1). Its async-io timer treats an overflowing deadline
-    // as "never" (I8).
-    let in_time = async_std::future::timeout(timeout, watch.gone())
-        .await
-        .is_ok();
+    // The work's end is polled before `until`: output ready then wins (I1).
+    let in_time = crate::before(watch.gone(), until).await.is_some();
     if in_time {
         // The work is gone: dropping its handle detaches a finished task.
         drop(task.defuse());

@@ -85,6 +85,22 @@ mod guarded;
 // `[dependencies]`, a user can name and match its results.
 pub use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Error, Outcome};
 
+/// `Some(output)` of `first` if it completes before `until`, `None` once
+/// `until` completes first; `first` is polled first (I1).
+#[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
+async fn before<A: std::future::Future, U: std::future::Future>(
+    first: A,
+    until: U,
+) -> Option<A::Output> {
+    let mut first = std::pin::pin!(first);
+    let mut until = std::pin::pin!(until);
+    std::future::poll_fn(|cx| match first.as_mut().poll(cx) {
+        std::task::Poll::Ready(v) => std::task::Poll::Ready(Some(v)),
+        std::task::Poll::Pending => until.as_mut().poll(cx).map(|_| None),
+    })
+    .await
+}
+
 /// What a forced stop does on every runtime; only what dropping the handle
 /// does differs between them.
 #[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]

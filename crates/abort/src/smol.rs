@@ -20,7 +20,6 @@ use std::time::Duration;
 use async_executor::{Executor, Task};
 use async_io::Timer;
 use cancel_contract::{Cancellation, Cap, Capabilities, Error, Outcome};
-use futures_lite::FutureExt as _;
 
 use crate::guarded::{Watch, guard};
 
@@ -54,20 +53,33 @@ where
     F: Future + Send + 'a,
     F::Output: Send + 'a,
 {
+    // `Timer::after` treats an overflowing deadline as "never" (I8).
+    run_until(ex, Timer::after(timeout), work).await
+}
+
+/// Runs `work` as a task on `ex` until it completes or `until` does; then
+/// cancels the task, and returns once it has stopped. [`run_with_timeout`]
+/// is this with an `async_io::Timer` as `until`; a precise deadline is
+/// `cancel_timer::sleep(d)`. `until` is judged only once the work has been
+/// polled.
+///
+/// # Cancel safety
+///
+/// As [`run_with_timeout`].
+pub async fn run_until<'a, U, F>(
+    ex: &Executor<'a>,
+    until: U,
+    work: F,
+) -> Result<Outcome<F::Output>, Error>
+where
+    U: Future,
+    F: Future + Send + 'a,
+    F::Output: Send + 'a,
+{
     let (guarded, watch) = guard(work);
     let task = ex.spawn(guarded);
-    // `or` polls the work's end before the timer: output ready at the
-    // deadline wins (I1). `Timer::after` treats an overflowing deadline as
-    // "never" (I8).
-    let in_time = async {
-        watch.gone().await;
-        true
-    }
-    .or(async {
-        Timer::after(timeout).await;
-        false
-    })
-    .await;
+    // The work's end is polled before `until`: output ready then wins (I1).
+    let in_time = crate::before(watch.gone(), until).await.is_some();
     if !in_time {
         // Judge the deadline only once the work has been polled (I8).
         watch.started().await;

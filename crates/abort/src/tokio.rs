@@ -96,15 +96,37 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // tokio clamps `Duration::MAX` instead of overflowing.
+    run_until(tokio::time::sleep(timeout), work).await
+}
+
+/// Runs `work` as a tokio task until it completes or `until` does; then
+/// aborts the task, and returns once it has stopped. [`run_with_timeout`]
+/// is this with `tokio::time::sleep(timeout)` as `until`; a precise deadline
+/// is `cancel_timer::sleep(d)`. `until` is judged only once the work has
+/// been polled, as in [`run_with_timeout`].
+///
+/// # Panics
+///
+/// Panics if called outside a tokio runtime, as `tokio::spawn` does.
+///
+/// # Cancel safety
+///
+/// As [`run_with_timeout`].
+pub async fn run_until<U, F>(until: U, work: F) -> Result<Outcome<F::Output>, Error>
+where
+    U: Future,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     let (mut task, started) = spawn(work);
     // A JoinHandle detaches its task when dropped; this aborts it instead if
     // we are dropped before the work is settled.
     let _abort_on_drop = AbortOnDrop(task.abort_handle());
-    // `timeout` polls the JoinHandle before its timer: output ready at the
-    // deadline wins (I1). tokio clamps `Duration::MAX` instead of overflowing.
-    let joined = match tokio::time::timeout(timeout, &mut task).await {
-        Ok(joined) => return settle(joined, false).map(Outcome::from),
-        Err(_elapsed) => {
+    // The JoinHandle is polled before `until`: output ready then wins (I1).
+    let joined = match crate::before(&mut task, until).await {
+        Some(joined) => return settle(joined, false).map(Outcome::from),
+        None => {
             // Judge the deadline only once the work has been polled (I8).
             let _ = started.await;
             // `abort` only asks: awaiting the handle waits until the task has

@@ -48,6 +48,22 @@ pub async fn run_with_timeout<F: Future>(
     crate::run_until(work, async_std::task::sleep(timeout)).await
 }
 
+/// Runs `work` inside an `Abortable` until it completes or `until` does;
+/// then aborts it, and returns once it has been dropped. [`run_with_timeout`]
+/// is this with `async_std::task::sleep(timeout)` as `until`; a precise deadline is
+/// `cancel_timer::sleep(d)`. The work is polled before `until`.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops `work` with it, where it stands.
+pub async fn run_until<U, F>(until: U, work: F) -> Result<Outcome<F::Output>, Error>
+where
+    U: Future,
+    F: Future,
+{
+    crate::run_until(work, until).await
+}
+
 /// Starts `work` as an async-std task, inside an `Abortable`, and returns a
 /// handle whose `cancel` aborts it and waits until it has been dropped.
 pub fn start<F>(work: F) -> AbortableHandle<F::Output>

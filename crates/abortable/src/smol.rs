@@ -51,6 +51,22 @@ pub async fn run_with_timeout<F: Future>(
     crate::run_until(work, Timer::after(timeout)).await
 }
 
+/// Runs `work` inside an `Abortable` until it completes or `until` does;
+/// then aborts it, and returns once it has been dropped. [`run_with_timeout`]
+/// is this with an `async_io::Timer` as `until`; a precise deadline is
+/// `cancel_timer::sleep(d)`. The work is polled before `until`.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops `work` with it, where it stands.
+pub async fn run_until<U, F>(until: U, work: F) -> Result<Outcome<F::Output>, Error>
+where
+    U: Future,
+    F: Future,
+{
+    crate::run_until(work, until).await
+}
+
 /// Starts `work` on `ex`, inside an `Abortable`, and returns a handle whose
 /// `cancel` aborts it and waits until it has been dropped.
 pub fn start<'a, F>(ex: &Executor<'a>, work: F) -> AbortableHandle<F::Output>

@@ -32,10 +32,28 @@ where
     W: FnOnce(Receiver<()>) -> F,
     F: Future<Output = Option<T>>,
 {
-    let (stop, stopped) = bounded(1);
     // async-std's timer (async-io) treats an overflowing deadline as "never".
-    let deadline = async_std::task::sleep(timeout);
-    run_cooperative(work(stopped), deadline, || {
+    run_until(async_std::task::sleep(timeout), work).await
+}
+
+/// Runs `work` until it returns or `until` completes; then closes its channel and waits
+/// until the work has returned. [`run_with_timeout`] is this with `async_std::task::sleep(timeout)`
+/// as `until`; a precise deadline is `cancel_timer::sleep(d)`.
+///
+/// `Some(v)` is `Completed(v)`, even after `until`; `None` after the stop is
+/// `TimedOut`. The work is polled before `until`.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops the work where it stands: no cleanup runs.
+pub async fn run_until<U, W, F, T>(until: U, work: W) -> Result<Outcome<T>, Error>
+where
+    U: Future,
+    W: FnOnce(Receiver<()>) -> F,
+    F: Future<Output = Option<T>>,
+{
+    let (stop, stopped) = bounded(1);
+    run_cooperative(work(stopped), until, || {
         stop.close();
     })
     .await

@@ -31,9 +31,28 @@ where
     W: FnOnce(oneshot::Receiver<()>) -> F,
     F: Future<Output = Option<T>>,
 {
-    let (stop, stopped) = oneshot::channel();
     // tokio clamps `Duration::MAX` to a deadline far in the future.
-    run_cooperative(work(stopped), tokio::time::sleep(timeout), move || {
+    run_until(tokio::time::sleep(timeout), work).await
+}
+
+/// Runs `work` until it returns or `until` completes; then sends the stop message and waits
+/// until the work has returned. [`run_with_timeout`] is this with `tokio::time::sleep(timeout)`
+/// as `until`; a precise deadline is `cancel_timer::sleep(d)`.
+///
+/// `Some(v)` is `Completed(v)`, even after `until`; `None` after the stop is
+/// `TimedOut`. The work is polled before `until`.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops the work where it stands: no cleanup runs.
+pub async fn run_until<U, W, F, T>(until: U, work: W) -> Result<Outcome<T>, Error>
+where
+    U: Future,
+    W: FnOnce(oneshot::Receiver<()>) -> F,
+    F: Future<Output = Option<T>>,
+{
+    let (stop, stopped) = oneshot::channel();
+    run_cooperative(work(stopped), until, move || {
         // An error means the work dropped its receiver: it is not listening.
         let _ = stop.send(());
     })

@@ -32,6 +32,7 @@
 
 mod cases;
 mod play;
+mod precise;
 pub mod script;
 
 // The README's code samples are compiled and run as doc tests of this crate.
@@ -52,6 +53,7 @@ use serde::Serialize;
 
 pub use cancel_harness::{RuntimeKind, StrategyKind};
 pub use play::{Play, Stop};
+pub use precise::{Precise, TimerSource};
 pub use script::{Script, Step, Work};
 
 /// One conformance case: an invariant every subject must hold, or a
@@ -141,6 +143,9 @@ pub struct Verdict {
     pub strategy: &'static str,
     /// The runtime's report name.
     pub runtime: &'static str,
+    /// Which timer the timeouts used: `runtime` or `precise`
+    /// ([`TimerSource`]).
+    pub timer: &'static str,
     /// The case's report name.
     pub case: &'static str,
     /// What was declared: `true` for invariants, the capability's answer, or
@@ -211,6 +216,11 @@ pub trait Subject<R: Runtime>: 'static {
     /// for strategies that have none, a loop of one stop per handle.
     const GROUP_SIGNAL: bool;
 
+    /// Which timer [`run_with_timeout`](Subject::run_with_timeout)'s
+    /// deadline comes from: the runtime's, unless the subject is a
+    /// [`Precise`] one.
+    const TIMER: TimerSource = TimerSource::Runtime;
+
     /// The handle `start` returns for work with output `T`.
     type Handle<T: Send + 'static>: CancelHandle<Output = T>;
 
@@ -221,6 +231,16 @@ pub trait Subject<R: Runtime>: 'static {
     fn run_with_timeout<W: Play>(
         rt: &R::Handle,
         timeout: Duration,
+        work: W,
+    ) -> impl Future<Output = Result<Outcome<W::Output>, Error>>;
+
+    /// Runs `work` until it completes or `until` does, the strategy's way:
+    /// [`run_with_timeout`](Subject::run_with_timeout) with any future as
+    /// its deadline (the strategy crate's `run_until`). [`Precise`] runs
+    /// every case through it with `cancel_timer::sleep` as the deadline.
+    fn run_until<W: Play, U: Future<Output = ()> + Send + 'static>(
+        rt: &R::Handle,
+        until: U,
         work: W,
     ) -> impl Future<Output = Result<Outcome<W::Output>, Error>>;
 
@@ -290,6 +310,7 @@ pub fn run_case<S: Subject<R>, R: Runtime>(case: Case) -> Verdict {
     let mut verdict = Verdict {
         strategy: S::NAME,
         runtime: R::KIND.name(),
+        timer: S::TIMER.name(),
         case: case.name(),
         declared: None,
         observed: None,
@@ -507,6 +528,43 @@ macro_rules! suite_tests {
     };
 }
 
+/// [`suite_tests!`] with the precise timer: one `#[test]` per case ×
+/// strategy × runtime for [`Precise`]`<subject>`, named
+/// `<strategy>::<runtime>::<case>` (put it in a module or a test crate of
+/// its own).
+#[macro_export]
+macro_rules! precise_suite_tests {
+    () => {
+        $crate::__private::cancel_harness::strategies!([$crate::__precise_suite_strategies]);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __precise_suite_strategies {
+    ($($variant:ident $name:ident $doc:literal),* $(,)?) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "` with the precise timer: ", $doc, ".")]
+            pub mod $name {
+                $crate::__private::cancel_harness::runtimes!([$crate::__precise_suite_runtimes], $variant);
+            }
+        )*
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __precise_suite_runtimes {
+    ($strategy:ident; $($variant:ident $module:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("On ", stringify!($module), ".")]
+            pub mod $module {
+                $crate::__suite_runtime_cases!($crate::Precise<$crate::subjects::$strategy>, $variant);
+            }
+        )*
+    };
+}
+
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite_strategies {
@@ -527,26 +585,37 @@ macro_rules! __suite_runtimes {
         $(
             #[doc = concat!("On ", stringify!($module), ".")]
             pub mod $module {
-                $crate::__suite_cases!($crate::subjects::$strategy, $variant,
-                    i1_completed_wins,
-                    i2_never_early,
-                    i3_bounded_lateness,
-                    i4_stopped_before_return,
-                    i5_idempotent,
-                    i6_no_leaks,
-                    i7_panics_surface,
-                    i8_edge_durations,
-                    async_cleanup,
-                    stops_children,
-                    stops_cpu_bound,
-                    interrupts_blocking,
-                    leaves_blocking_running,
-                    cancel_on_handle_drop,
-                    needs_cooperation,
-                    drop_runs_on_force,
-                );
+                $crate::__suite_runtime_cases!($crate::subjects::$strategy, $variant);
             }
         )*
+    };
+}
+
+/// Every case, for one subject on one runtime.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __suite_runtime_cases {
+    ($subject:ty, $variant:ident) => {
+        $crate::__suite_cases!(
+            $subject,
+            $variant,
+            i1_completed_wins,
+            i2_never_early,
+            i3_bounded_lateness,
+            i4_stopped_before_return,
+            i5_idempotent,
+            i6_no_leaks,
+            i7_panics_surface,
+            i8_edge_durations,
+            async_cleanup,
+            stops_children,
+            stops_cpu_bound,
+            interrupts_blocking,
+            leaves_blocking_running,
+            cancel_on_handle_drop,
+            needs_cooperation,
+            drop_runs_on_force,
+        );
     };
 }
 

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use cancel_conformance::{Case, Play, StrategyKind, Subject, run_case};
+use cancel_conformance::{Case, Play, Precise, StrategyKind, Subject, run_case};
 use cancel_contract::{CancelHandle, Cancellation, Cap, Capabilities, Capability, Error, Outcome};
 use cancel_harness::runtime::{Runtime, TokioCurrentThread};
 use tokio::task::JoinHandle;
@@ -99,6 +99,18 @@ impl Subject<TokioCurrentThread> for Naive {
         Ok(Outcome::TimedOut)
     }
 
+    async fn run_until<W: Play, U: Future<Output = ()> + Send + 'static>(
+        rt: &<TokioCurrentThread as Runtime>::Handle,
+        until: U,
+        work: W,
+    ) -> Result<Outcome<W::Output>, Error> {
+        let task = tokio::spawn(work.forced(rt.clone()));
+        until.await;
+        // The same bug with any deadline.
+        task.abort();
+        Ok(Outcome::TimedOut)
+    }
+
     fn start<W: Play>(
         rt: &<TokioCurrentThread as Runtime>::Handle,
         work: W,
@@ -167,6 +179,16 @@ impl Subject<TokioCurrentThread> for Hasty {
         Ok(Outcome::TimedOut)
     }
 
+    async fn run_until<W: Play, U: Future<Output = ()> + Send + 'static>(
+        _rt: &<TokioCurrentThread as Runtime>::Handle,
+        _until: U,
+        work: W,
+    ) -> Result<Outcome<W::Output>, Error> {
+        // The same bug with any deadline.
+        drop(work);
+        Ok(Outcome::TimedOut)
+    }
+
     fn start<W: Play>(
         rt: &<TokioCurrentThread as Runtime>::Handle,
         work: W,
@@ -190,5 +212,15 @@ fn a_zero_timeout_that_never_polls_fails_edge_durations() {
         v.detail.contains("FAILED: ZERO, ready work"),
         "{}",
         v.detail
+    );
+}
+
+#[test]
+fn an_early_timeout_fails_never_early_with_the_precise_timer_too() {
+    let v = run_case::<Precise<Hasty>, TokioCurrentThread>(Case::NeverEarly);
+    assert_eq!(
+        (v.observed, v.pass, v.timer),
+        (Some(false), false, "precise"),
+        "{v:?}"
     );
 }

@@ -371,8 +371,34 @@ macro_rules! token_strategy {
             W: ::core::ops::FnOnce($Token) -> F,
             F: ::core::future::Future<Output = ::core::option::Option<T>>,
         {
+            run_until($sleep(timeout), work).await
+        }
+
+        #[doc = ::core::concat!(
+            "Runs `work` with a fresh ", ::core::stringify!($noun),
+            " until it returns or `until` completes; then\ncancels the ",
+            ::core::stringify!($noun), " and waits until the work has returned. ",
+            "[`run_with_timeout`] is this\nwith the runtime's sleep as `until`; ",
+            "a precise deadline is `cancel_timer::sleep(d)`."
+        )]
+        ///
+        /// `Some(v)` is `Completed(v)`, even after `until`; `None` after the
+        /// cancel is `TimedOut`. The work is polled before `until`.
+        ///
+        /// # Cancel safety
+        ///
+        /// As [`run_with_timeout`].
+        pub async fn run_until<U, W, F, T>(
+            until: U,
+            work: W,
+        ) -> ::core::result::Result<$crate::Outcome<T>, $crate::Error>
+        where
+            U: ::core::future::Future,
+            W: ::core::ops::FnOnce($Token) -> F,
+            F: ::core::future::Future<Output = ::core::option::Option<T>>,
+        {
             let signal = $Token::new();
-            $crate::cooperative::run_cooperative(work(signal.clone()), $sleep(timeout), || {
+            $crate::cooperative::run_cooperative(work(signal.clone()), until, || {
                 signal.cancel();
             })
             .await

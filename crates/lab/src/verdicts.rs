@@ -392,6 +392,7 @@ mod tests {
         Verdict {
             strategy,
             runtime,
+            timer: "runtime",
             case: case.name(),
             declared,
             observed: Some(pass),
@@ -468,6 +469,7 @@ mod tests {
         let cap = |runtime, observed| Verdict {
             strategy: "a",
             runtime,
+            timer: "runtime",
             case: "cancel_on_handle_drop",
             declared: Some(observed),
             observed: Some(observed),

@@ -89,7 +89,8 @@ fn json_report_fills_every_field_of_the_report_format() {
     assert_eq!(conformance.len(), strategies.len() * runtimes.len() * 16);
     for row in conformance {
         for key in [
-            "strategy", "runtime", "case", "declared", "observed", "pass", "detail", "lateness",
+            "strategy", "runtime", "timer", "case", "declared", "observed", "pass", "detail",
+            "lateness",
         ] {
             assert!(row.get(key).is_some(), "row lacks {key}: {row}");
         }

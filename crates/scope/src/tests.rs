@@ -309,6 +309,12 @@ fn dropped_scopes_with_long_deadlines_are_swept_from_the_timer() {
     // Other tests add a few live deadlines of their own; the heap stays
     // near twice the live ones, not at ten thousand.
     assert!(timer::pending() < 1_000, "{} entries", timer::pending());
+    // Sweeping an alarm takes its deadline out of the timer thread too.
+    assert!(
+        cancel_timer::armed() < 1_000,
+        "{} deadlines armed",
+        cancel_timer::armed()
+    );
 }
 
 #[test]

@@ -41,6 +41,26 @@ pub async fn run_with_timeout<F: Future>(
     }
 }
 
+/// Runs `work` until it completes or `until` completes; when `until` comes
+/// first the work is dropped before this returns and the outcome is
+/// [`Outcome::TimedOut`]. `run_with_timeout` is this with `async_std::task::sleep(timeout)` as
+/// `until`; a precise deadline is `cancel_timer::sleep(d)`.
+///
+/// The work is polled before `until`: output ready when `until` completes
+/// wins. A panic in the work comes back as [`Error::WorkPanicked`], a panic
+/// in its `Drop` as [`Error::CleanupPanicked`].
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops `work` and `until` with it.
+pub async fn run_until<U, F>(until: U, work: F) -> Result<Outcome<F::Output>, Error>
+where
+    U: Future<Output = ()>,
+    F: Future,
+{
+    crate::run_until(until, work).await
+}
+
 /// Starts `work` as an async-std task and returns a handle whose `cancel`
 /// drops it.
 pub fn start<F>(work: F) -> SelectHandle<F::Output>

@@ -16,9 +16,19 @@
 //! | [`async_std`] | `async-std` | `async_std::future::timeout` | `async_std::task::spawn` + `or` on a channel |
 //! | [`smol`] | `smol` | `or` with `async_io::Timer` | `Executor::spawn` + `or` on a channel |
 //!
-//! Each module has `run_with_timeout`, `start` (returning a handle that
-//! implements [`CancelHandle`]) and `CAPABILITIES`; no `start_with`, as each
-//! handle owns its own stop and no signal reaches a group.
+//! Each module has `run_with_timeout`, `run_until`, `start` (returning a
+//! handle that implements [`CancelHandle`]) and `CAPABILITIES`; no
+//! `start_with`, as each handle owns its own stop and no signal reaches a
+//! group.
+//!
+//! `run_until(until, work)` is `run_with_timeout` with any future as the
+//! deadline: the runtime's timer is one (`run_with_timeout` uses it), a
+//! precise timer that needs no runtime is another
+//! (`run_until(cancel_timer::sleep(d), work)` times out within tens of
+//! microseconds on tokio, whose own timer rounds up to its next
+//! millisecond), and so is any stop signal. The contract is the same:
+//! `Outcome::TimedOut` means `until` completed first and the work has been
+//! dropped.
 //! The contract's types these signatures name ([`Outcome`],
 //! [`Cancellation`], [`Error`], [`CancelHandle`], [`Capabilities`], [`Cap`])
 //! are re-exported at the crate root: this crate alone is enough to use it.
@@ -86,6 +96,38 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     // Dropping the future drops everything it owns.
     drop_runs_on_force: Cap::Yes,
 };
+
+/// `run_until` on every runtime: run `work` until it completes or `until`
+/// does, the work polled first; on `until` the work is dropped before this
+/// returns.
+#[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
+async fn run_until<F, U>(until: U, work: F) -> Result<cancel_contract::Outcome<F::Output>, Error>
+where
+    F: std::future::Future,
+    U: std::future::Future<Output = ()>,
+{
+    use cancel_contract::{Outcome, drop_slot, run_slot};
+    use std::future::Future as _;
+    use std::task::Poll;
+
+    // The work sits in a slot we own, so we, not `until`, decide when it is dropped.
+    let mut slot = std::pin::pin!(Some(work));
+    let finished = {
+        let mut run = std::pin::pin!(run_slot(slot.as_mut()));
+        let mut until = std::pin::pin!(until);
+        // The work first: output ready when `until` completes wins (I1).
+        std::future::poll_fn(|cx| match run.as_mut().poll(cx) {
+            Poll::Ready(result) => Poll::Ready(Some(result)),
+            Poll::Pending => until.as_mut().poll(cx).map(|()| None),
+        })
+        .await
+    };
+    match finished {
+        Some(result) => result.map(Outcome::Completed),
+        // Drop the work now, before reporting (I4), catching a panicking Drop (I7).
+        None => drop_slot(slot).map(|()| Outcome::TimedOut),
+    }
+}
 
 /// The wrapper task shared by the async-std and smol modules: run the work
 /// until it finishes or `stop` completes, then drop it inside the task.

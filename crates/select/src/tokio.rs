@@ -42,6 +42,26 @@ pub async fn run_with_timeout<F: Future>(
     }
 }
 
+/// Runs `work` until it completes or `until` completes; when `until` comes
+/// first the work is dropped before this returns and the outcome is
+/// [`Outcome::TimedOut`]. `run_with_timeout` is this with `tokio::time::sleep(timeout)` as
+/// `until`; a precise deadline is `cancel_timer::sleep(d)`.
+///
+/// The work is polled before `until`: output ready when `until` completes
+/// wins. A panic in the work comes back as [`Error::WorkPanicked`], a panic
+/// in its `Drop` as [`Error::CleanupPanicked`].
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops `work` and `until` with it.
+pub async fn run_until<U, F>(until: U, work: F) -> Result<Outcome<F::Output>, Error>
+where
+    U: Future<Output = ()>,
+    F: Future,
+{
+    crate::run_until(until, work).await
+}
+
 /// Starts `work` on the current tokio runtime and returns a handle whose
 /// `cancel` drops it.
 ///
@@ -143,6 +163,37 @@ mod tests {
         let outcome = run_with_timeout(Duration::from_millis(5), work).await;
         assert_eq!(outcome, Ok(Outcome::TimedOut));
         assert!(probe.dropped.is_set());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn run_until_drops_the_work_when_until_comes_first() {
+        let probe = cancel_harness::probe::Probe::new();
+        let guard = probe.guard();
+        let work = async move {
+            let _guard = guard;
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        };
+        let until = tokio::time::sleep(Duration::from_millis(5));
+        assert_eq!(run_until(until, work).await, Ok(Outcome::TimedOut));
+        assert!(probe.dropped.is_set());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn run_until_lets_ready_work_win_and_waits_for_nothing_else() {
+        // Both ready: the work is polled first.
+        assert_eq!(
+            run_until(std::future::ready(()), async { 5 }).await,
+            Ok(Outcome::Completed(5))
+        );
+        // `until` never comes: the work's output.
+        let work = async {
+            tokio::time::sleep(Duration::from_millis(3)).await;
+            6
+        };
+        assert_eq!(
+            run_until(std::future::pending(), work).await,
+            Ok(Outcome::Completed(6))
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -53,13 +53,29 @@ where
     W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
+    run_until(async_std::task::sleep(timeout), work).await
+}
+
+/// Runs `work` on async-std's blocking pool until it returns or `until` completes; then sets
+/// its flag and waits until it has returned. [`run_with_timeout`] is this
+/// with `async_std::task::sleep(timeout)` as `until`; a precise deadline is `cancel_timer::sleep(d)`.
+///
+/// # Cancel safety
+///
+/// As [`run_with_timeout`].
+pub async fn run_until<U, W, T>(until: U, work: W) -> Result<Outcome<T>, Error>
+where
+    U: Future,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    T: Send + 'static,
+{
     let flag = StopFlag::new();
     let stop_if_dropped = StopOnDrop::new(&flag);
     let mut task = async_std::task::spawn_blocking(crate::caught(flag.clone(), work));
-    // `timeout` polls the JoinHandle before its timer: a result already there wins.
-    let returned = match async_std::future::timeout(timeout, &mut task).await {
-        Ok(returned) => returned,
-        Err(_timed_out) => {
+    // The JoinHandle is polled before `until`: a result already there wins.
+    let returned = match crate::before(&mut task, until).await {
+        Some(returned) => returned,
+        None => {
             flag.stop();
             task.await
         }

@@ -119,6 +119,23 @@ pub mod std_thread;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
+/// `Some(output)` of `first` if it completes before `until`, `None` once
+/// `until` completes first; `first` is polled first, so a result already
+/// there wins.
+#[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
+async fn before<A: std::future::Future, U: std::future::Future>(
+    first: A,
+    until: U,
+) -> Option<A::Output> {
+    let mut first = std::pin::pin!(first);
+    let mut until = std::pin::pin!(until);
+    std::future::poll_fn(|cx| match first.as_mut().poll(cx) {
+        std::task::Poll::Ready(v) => std::task::Poll::Ready(Some(v)),
+        std::task::Poll::Pending => until.as_mut().poll(cx).map(|_| None),
+    })
+    .await
+}
+
 pub use flag::{OnStop, StopFlag};
 
 // The contract's types this crate's signatures name: with this crate alone in

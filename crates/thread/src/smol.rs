@@ -1,5 +1,5 @@
 //! Blocking work on smol's blocking pool: `blocking::unblock`, raced with an
-//! `async_io::Timer` by `futures_lite::FutureExt::or`.
+//! `async_io::Timer`, the task polled first.
 //!
 //! smol has no ambient runtime, so every smol module of cancel-lab follows
 //! one rule: a function that spawns a task onto an executor takes
@@ -29,7 +29,6 @@ use std::time::Duration;
 use async_io::Timer;
 use blocking::Task;
 use cancel_contract::{Cancellation, Capabilities, Error, Outcome};
-use futures_lite::FutureExt as _;
 
 use crate::{StopFlag, StopOnDrop};
 
@@ -58,16 +57,27 @@ where
     W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
+    run_until(Timer::after(timeout), work).await
+}
+
+/// Runs `work` on the `blocking` crate's pool until it returns or `until` completes; then sets
+/// its flag and waits until it has returned. [`run_with_timeout`] is this
+/// with an `async_io::Timer` as `until`; a precise deadline is `cancel_timer::sleep(d)`.
+///
+/// # Cancel safety
+///
+/// As [`run_with_timeout`].
+pub async fn run_until<U, W, T>(until: U, work: W) -> Result<Outcome<T>, Error>
+where
+    U: Future,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    T: Send + 'static,
+{
     let flag = StopFlag::new();
     let stop_if_dropped = StopOnDrop::new(&flag);
     let mut task = blocking::unblock(crate::caught(flag.clone(), work));
-    // `or` polls the task before the timer: a result already there wins.
-    let returned = async { Some((&mut task).await) }
-        .or(async {
-            Timer::after(timeout).await;
-            None
-        })
-        .await;
+    // The task is polled before `until`: a result already there wins.
+    let returned = crate::before(&mut task, until).await;
     let returned = match returned {
         Some(returned) => returned,
         None => {

@@ -74,16 +74,32 @@ where
     W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
     T: Send + 'static,
 {
+    run_until(tokio::time::sleep(timeout), work).await
+}
+
+/// Runs `work` on tokio's blocking pool until it returns or `until` completes; then sets
+/// its flag and waits until it has returned. [`run_with_timeout`] is this
+/// with `tokio::time::sleep(timeout)` as `until`; a precise deadline is `cancel_timer::sleep(d)`.
+///
+/// # Cancel safety
+///
+/// As [`run_with_timeout`].
+pub async fn run_until<U, W, T>(until: U, work: W) -> Result<Outcome<T>, Error>
+where
+    U: Future,
+    W: FnOnce(&StopFlag) -> Option<T> + Send + 'static,
+    T: Send + 'static,
+{
     let flag = StopFlag::new();
     let stop_if_dropped = StopOnDrop::new(&flag);
     let mut task = tokio::task::spawn_blocking({
         let flag = flag.clone();
         move || work(&flag)
     });
-    // `timeout` polls the JoinHandle before its timer: a result already there wins.
-    let joined = match tokio::time::timeout(timeout, &mut task).await {
-        Ok(joined) => joined,
-        Err(_elapsed) => {
+    // The JoinHandle is polled before `until`: a result already there wins.
+    let joined = match crate::before(&mut task, until).await {
+        Some(joined) => joined,
+        None => {
             flag.stop();
             // `abort` would do nothing to a running closure: wait for it to see the flag.
             task.await

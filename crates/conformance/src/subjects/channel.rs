@@ -42,6 +42,25 @@ macro_rules! channel_on_tokio {
                 .await
             }
 
+            async fn run_until<W: Play, U>(
+                rt: &<$runtime as Runtime>::Handle,
+                until: U,
+                work: W,
+            ) -> Result<Outcome<W::Output>, Error>
+            where
+                U: std::future::Future<Output = ()> + Send + 'static,
+            {
+                let rt = rt.clone();
+                cancel_channel::tokio::run_until(until, move |stop| {
+                    // A oneshot receiver cannot be cloned: a child gets nothing.
+                    let stopped = async move {
+                        let _ = stop.await;
+                    };
+                    work.until(rt, stopped, None::<Nothing>)
+                })
+                .await
+            }
+
             fn start<W: Play>(
                 rt: &<$runtime as Runtime>::Handle,
                 work: W,
@@ -112,6 +131,18 @@ macro_rules! channel_closable_on {
                     closable!(rt, work, stop)
                 })
                 .await
+            }
+
+            async fn run_until<W: Play, U>(
+                rt: &<$runtime as Runtime>::Handle,
+                until: U,
+                work: W,
+            ) -> Result<Outcome<W::Output>, Error>
+            where
+                U: std::future::Future<Output = ()> + Send + 'static,
+            {
+                let rt = rt.clone();
+                cancel_channel::$module::run_until(until, move |stop| closable!(rt, work, stop)).await
             }
 
             fn start<W: Play>(rt: &<$runtime as Runtime>::Handle, work: W) -> Self::Handle<W::Output> {

@@ -98,6 +98,22 @@ macro_rules! forced_subject {
                 .await
             }
 
+            async fn run_until<W: $crate::Play, U>(
+                rt: &<$runtime as cancel_harness::runtime::Runtime>::Handle,
+                until: U,
+                work: W,
+            ) -> Result<cancel_contract::Outcome<W::Output>, cancel_contract::Error>
+            where
+                U: std::future::Future<Output = ()> + Send + 'static,
+            {
+                $crate_::$module::run_until(
+                    $(&$crate::subjects::$rex(rt),)?
+                    until,
+                    work.forced(rt.clone()),
+                )
+                .await
+            }
+
             fn start<W: $crate::Play>(
                 rt: &<$runtime as cancel_harness::runtime::Runtime>::Handle,
                 work: W,

@@ -54,6 +54,17 @@ macro_rules! thread_on {
                 cancel_thread::$module::run_with_timeout(timeout, blocking(work)).await
             }
 
+            async fn run_until<W: Play, U>(
+                _rt: &<$runtime as Runtime>::Handle,
+                until: U,
+                work: W,
+            ) -> Result<Outcome<W::Output>, Error>
+            where
+                U: std::future::Future<Output = ()> + Send + 'static,
+            {
+                cancel_thread::$module::run_until(until, blocking(work)).await
+            }
+
             fn start<W: Play>(
                 _rt: &<$runtime as Runtime>::Handle,
                 work: W,

@@ -52,6 +52,18 @@ macro_rules! token_subject {
                 $crate_::$module::run_with_timeout(timeout, move |token| listen(rt, work, token)).await
             }
 
+            async fn run_until<W: $crate::Play, U>(
+                rt: &<$runtime as ::cancel_harness::runtime::Runtime>::Handle,
+                until: U,
+                work: W,
+            ) -> Result<::cancel_contract::Outcome<W::Output>, ::cancel_contract::Error>
+            where
+                U: ::std::future::Future<Output = ()> + Send + 'static,
+            {
+                let rt = rt.clone();
+                $crate_::$module::run_until(until, move |token| listen(rt, work, token)).await
+            }
+
             fn start<W: $crate::Play>(
                 rt: &<$runtime as ::cancel_harness::runtime::Runtime>::Handle,
                 work: W,
