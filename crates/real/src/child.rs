@@ -256,7 +256,11 @@ impl Watcher {
         std::thread::Builder::new()
             .name("child-watch".into())
             .spawn(move || {
-                let _ = tx.send(watch(ident, &pidfd));
+                let watched = watch(ident, &pidfd);
+                // Closed before the report: whoever reads it may count the
+                // process's descriptors next.
+                drop(pidfd);
+                let _ = tx.send(watched);
             })
             .map_err(|e| format!("no thread to watch the child: {e}"))?;
         Ok(Watcher { seen })
