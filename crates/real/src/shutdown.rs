@@ -358,7 +358,7 @@ struct Served {
     signalled: Instant,
 }
 
-/// What a handler needs: its load, the counters, and how it is stopped.
+/// What every handler shares: the load and the server's counters.
 #[derive(Debug, Clone)]
 struct Handler {
     load: Load,
