@@ -183,8 +183,9 @@ pub(crate) fn table(rows: &[Shutdown]) -> String {
         "{runs} run{} a way, each {} concurrent requests from keep-alive clients (one \
          connection each), {} of them stragglers; the others' work takes {} once the last \
          request has arrived; the signal comes once every request is in its handler; a grace \
-         of {}. Counts are totals over the runs; refused after the signal: of {} connections \
-         tried from the signal on, how many were refused.\n",
+         of {}. Counts are totals over the runs. Refused after the signal: of the {} \
+         connections a run tried from the signal on, how many were refused (one the kernel \
+         took just before the listener closed is reset unanswered; none may be served).\n",
         if runs == 1 { "" } else { "s" },
         first.requests,
         first.stragglers,

@@ -185,6 +185,7 @@ async fn exchange(
         // ends the connection now.
         closed = tokio::time::timeout(limit, conn.as_mut()).await.is_ok();
     }
+    // The client hangs up now, if the server has not closed first.
     drop(sender);
     Ok(Answer {
         status,

@@ -548,6 +548,7 @@ async fn serve_with_abort(
     let mut signal = pin!(signal);
     let signalled = loop {
         tokio::select! {
+            // The signal first, as in the other ways.
             biased;
             () = &mut signal => break Instant::now(),
             accepted = listener.accept() => {
@@ -568,18 +569,28 @@ async fn serve_with_abort(
             }
         }
     };
-    drop(listener);
+    drop(listener); // new connections are refused from here on
     // Aborts every task (dropping its connection and the request in it)
     // and waits until each has ended.
     let _ = tokio::time::timeout(WAIT_LIMIT, tasks.shutdown()).await;
     Served { signalled }
 }
 
+/// A loopback listener whose backlog holds `burst` connections at once.
+///
+/// `TcpListener::bind`'s backlog is std's, 128: a thousand clients
+/// connecting at once overflow it, and the kernel drops the connections
+/// beyond it for the client to retry a second later. The kernel caps the
+/// backlog at its own limit (`net.core.somaxconn`).
+fn listen(burst: usize) -> std::io::Result<TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    socket.listen(u32::try_from(burst).unwrap_or(u32::MAX))
+}
+
 /// One run on the current runtime.
 async fn observe(way: Way, load: Load) -> Result<Observed, String> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("bind: {e}"))?;
+    let listener = listen(load.requests + PROBES).map_err(|e| format!("listen: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let counters = Arc::new(Counters::default());
     let handler = Handler {
