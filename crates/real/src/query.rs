@@ -1,5 +1,5 @@
 //! The `query` workload: a long SQLite query (a recursive CTE counting to
-//! [`count_to`], sized once per process) run on the runtime's blocking pool, or on the strategy's
+//! `count_to`, sized once per process) run on the runtime's blocking pool, or on the strategy's
 //! thread, and cancelled while it steps. Observed from outside: the query
 //! stamps its own return and how it ended into a `Seen` the observer
 //! holds.
