@@ -12,8 +12,11 @@
 //! loss the row names (these bytes, this message, this place in a queue),
 //! nothing more.
 
+use std::fmt::Debug;
 use std::future::{Future, poll_fn};
 use std::io;
+use std::net::SocketAddr;
+use std::ops::Range;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,13 +24,21 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use tokio::io::{
-    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt,
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream,
 };
 use tokio::sync::{Mutex, Notify, Semaphore, broadcast, mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
 use tokio::time::{sleep, timeout};
 
 /// Seeds per row: each seed is one run of the row's scenario.
 const SEEDS: u64 = 48;
+
+/// Runs `run` once per seed and adds up what each run showed (calls cut,
+/// messages or bytes lost, waiters moved): a row asserts the sum is not 0,
+/// since a row that never cut anything proves nothing.
+fn over_seeds(run: impl FnMut(u64) -> usize) -> usize {
+    (0..SEEDS).map(run).sum()
+}
 
 /// A small seeded generator (SplitMix64): a failing seed replays.
 struct Rng(u64);
@@ -88,6 +99,30 @@ async fn within_polls<F: Future>(polls: u64, fut: F) -> Option<F::Output> {
         }
     })
     .await
+}
+
+/// Where a row cuts a call, as the other branch of a `select!` would.
+#[derive(Clone, Copy)]
+enum Cut {
+    /// A `timeout` of `0..=n` ms of tokio's paused clock.
+    Ms(u64),
+    /// A `timeout` of `0..n` µs of tokio's real clock.
+    Us(u64),
+    /// A drop after `0..n` polls, for runtimes without a paused clock.
+    Polls(u64),
+}
+
+impl Cut {
+    /// Runs `fut` to its output (`Some`), or drops it at the cut (`None`).
+    async fn run<F: Future>(self, rng: &mut Rng, fut: F) -> Option<F::Output> {
+        match self {
+            Cut::Ms(max) => timeout(rng.ms(max), fut).await.ok(),
+            Cut::Us(max) => timeout(Duration::from_micros(rng.below(max)), fut)
+                .await
+                .ok(),
+            Cut::Polls(max) => within_polls(rng.below(max), fut).await,
+        }
+    }
 }
 
 /// Polls once without a runtime: is it ready now?
@@ -190,42 +225,213 @@ impl<T: futures_lite::AsyncRead + Unpin> futures_lite::AsyncRead for Counting<T>
     }
 }
 
-/// Feeds `data` into `writer` in random chunks at random instants, then
-/// shuts it down (the reader sees the end).
-async fn feed(mut writer: impl AsyncWrite + Unpin, data: Vec<u8>, mut rng: Rng) {
-    let mut at = 0;
-    while at < data.len() {
-        let end = (at + rng.size(1, 6)).min(data.len());
-        sleep(rng.ms(3)).await;
-        writer
-            .write_all(&data[at..end])
-            .await
-            .expect("the reader is alive");
-        at = end;
-    }
-    writer.shutdown().await.expect("shut down");
+/// A pipe of `capacity` bytes that a spawned task feeds `data` into in
+/// random chunks at random instants (by `rng`), then shuts down: the end
+/// to read, which then sees the end.
+fn fed(capacity: usize, data: Vec<u8>, mut rng: Rng) -> DuplexStream {
+    let (reader, mut writer) = tokio::io::duplex(capacity);
+    tokio::spawn(async move {
+        let mut at = 0;
+        while at < data.len() {
+            let end = (at + rng.size(1, 6)).min(data.len());
+            sleep(rng.ms(3)).await;
+            writer
+                .write_all(&data[at..end])
+                .await
+                .expect("the reader is alive");
+            at = end;
+        }
+        writer.shutdown().await.expect("shut down");
+    });
+    reader
 }
 
-/// Reads `reader` to its end in random pieces at random instants.
-async fn drain(mut reader: impl AsyncRead + Unpin, mut rng: Rng) -> Vec<u8> {
-    let mut got = Vec::new();
+/// A pipe of `capacity` bytes that a spawned task reads to its end in
+/// random pieces at random instants (by `rng`): the end to write to, and
+/// the task, which returns what went through.
+fn drained(capacity: usize, mut rng: Rng) -> (DuplexStream, JoinHandle<Vec<u8>>) {
+    let (mut reader, writer) = tokio::io::duplex(capacity);
+    let drain = tokio::spawn(async move {
+        let mut got = Vec::new();
+        loop {
+            sleep(rng.ms(3)).await;
+            let mut piece = vec![0u8; rng.size(1, 8)];
+            match reader.read(&mut piece).await.expect("a read") {
+                0 => return got,
+                n => got.extend_from_slice(&piece[..n]),
+            }
+        }
+    });
+    (writer, drain)
+}
+
+/// 24 lines, `l00` to `l23`, each ending in `\n`.
+fn lines() -> Vec<u8> {
+    (0..24)
+        .flat_map(|i| format!("l{i:02}\n").into_bytes())
+        .collect()
+}
+
+/// Receives until `recv` says the end (`None`), each call cut as `cut`
+/// says: a pending call dropped. Returns what arrived and how many calls
+/// were cut; fails after 20 s.
+async fn receive_all<T: Debug>(
+    seed: u64,
+    cut: Cut,
+    rng: &mut Rng,
+    mut recv: impl AsyncFnMut() -> Option<T>,
+) -> (Vec<T>, usize) {
+    let (mut got, mut cuts) = (Vec::new(), 0);
+    let limit = Instant::now() + Duration::from_secs(20);
     loop {
-        sleep(rng.ms(3)).await;
-        let mut piece = vec![0u8; rng.size(1, 8)];
-        match reader.read(&mut piece).await.expect("a read") {
-            0 => return got,
-            n => got.extend_from_slice(&piece[..n]),
+        assert!(Instant::now() < limit, "seed {seed}: hung with {got:?}");
+        match cut.run(rng, recv()).await {
+            Some(Some(v)) => got.push(v),
+            Some(None) => return (got, cuts),
+            None => cuts += 1,
         }
     }
+}
+
+/// Sends `0..32`, each call cut as `cut` says: a cut call's message went
+/// down with its future. Returns the messages sent and the ones lost.
+async fn send_each<E: Debug>(
+    cut: Cut,
+    rng: &mut Rng,
+    mut send: impl AsyncFnMut(u32) -> Result<(), E>,
+) -> (Vec<u32>, Vec<u32>) {
+    let (mut sent, mut lost) = (Vec::new(), Vec::new());
+    for i in 0..32 {
+        match cut.run(rng, send(i)).await {
+            Some(result) => {
+                result.expect("the receiver is alive");
+                sent.push(i);
+            }
+            None => lost.push(i),
+        }
+    }
+    (sent, lost)
+}
+
+/// Receives until every sender is gone, waiting `0..=4` ms of the paused
+/// clock before each message: a consumer that makes senders wait.
+async fn collect_slowly(mut rx: mpsc::Receiver<u32>, mut rng: Rng) -> Vec<u32> {
+    let mut got = Vec::new();
+    loop {
+        sleep(rng.ms(4)).await;
+        match rx.recv().await {
+            Some(v) => got.push(v),
+            None => return got,
+        }
+    }
+}
+
+/// One seed of a send row on tokio: `0..32` sent through `sender` (made
+/// from a channel of one slot that `collect_slowly` empties) by `send`,
+/// each call cut at a random instant. Returns what arrived, what was sent
+/// and what was lost.
+fn send_run<S, E: Debug>(
+    seed: u64,
+    sender: impl FnOnce(mpsc::Sender<u32>) -> S,
+    mut send: impl AsyncFnMut(&mut S, u32) -> Result<(), E>,
+) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+    paused(async move {
+        let mut rng = Rng::new(seed);
+        let (tx, rx) = mpsc::channel::<u32>(1);
+        let mut tx = sender(tx);
+        let consumer = tokio::spawn(collect_slowly(rx, Rng::new(seed + 1000)));
+        let (sent, lost) = send_each(Cut::Ms(3), &mut rng, async |i| send(&mut tx, i).await).await;
+        drop(tx);
+        (consumer.await.expect("the consumer"), sent, lost)
+    })
+}
+
+/// Reads until `read` says the stream ended (`None`), each call cut as
+/// `cut` says. `taken` counts the bytes that left the stream: the ones a
+/// cut call had taken are lost with it, and so are the ones of the call
+/// that met the end (a frame's first part is no frame). Returns what the
+/// completed calls read and the ranges lost; fails after 20 s.
+async fn read_to_end(
+    seed: u64,
+    cut: Cut,
+    rng: &mut Rng,
+    taken: &AtomicUsize,
+    mut read: impl AsyncFnMut() -> Option<Vec<u8>>,
+) -> (Vec<u8>, Vec<Range<usize>>) {
+    let (mut got, mut lost) = (Vec::new(), Vec::new());
+    let limit = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(Instant::now() < limit, "seed {seed}: hung");
+        let before = taken.load(Ordering::SeqCst);
+        match cut.run(rng, read()).await {
+            Some(Some(bytes)) => got.extend_from_slice(&bytes),
+            Some(None) => {
+                lost.push(before..taken.load(Ordering::SeqCst));
+                return (got, lost);
+            }
+            None => lost.push(before..taken.load(Ordering::SeqCst)),
+        }
+    }
+}
+
+/// Checks that what was read is `data` without exactly the `lost` ranges;
+/// returns how many bytes were lost.
+fn lost_exactly(seed: u64, data: &[u8], got: &[u8], lost: &[Range<usize>]) -> usize {
+    assert_eq!(got, without(data, lost), "seed {seed}: lost {lost:?}");
+    lost.iter().map(|r| r.len()).sum()
+}
+
+/// Clients of the accept rows, each sending its id.
+const CLIENTS: u8 = 24;
+
+/// The accept rows' scenario: `CLIENTS` clients connect to `addr` from a
+/// thread, each sending its id, with a pause of `0..pause_us` µs after each
+/// and open until every one was accepted; each `accept` is cut as `cut`
+/// says (`read_id` then reads the accepted connection's id, uncut).
+/// Returns the ids, sorted, and how many accepts were cut; fails after 20 s.
+async fn accept_all<S>(
+    addr: SocketAddr,
+    pause_us: u64,
+    cut: Cut,
+    mut accept: impl AsyncFnMut() -> S,
+    mut read_id: impl AsyncFnMut(S) -> u8,
+) -> (Vec<u8>, usize) {
+    let clients = std::thread::spawn(move || {
+        use std::io::Write as _;
+        let mut rng = Rng::new(7);
+        let mut open = Vec::new();
+        for id in 0..CLIENTS {
+            let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+            stream.write_all(&[id]).expect("send the id");
+            open.push(stream);
+            std::thread::sleep(Duration::from_micros(rng.below(pause_us)));
+        }
+        open // open until every connection was accepted
+    });
+    let mut rng = Rng::new(11);
+    let (mut ids, mut cuts) = (Vec::new(), 0);
+    let limit = Instant::now() + Duration::from_secs(20);
+    while ids.len() < usize::from(CLIENTS) {
+        assert!(
+            Instant::now() < limit,
+            "accepted only {ids:?}: a connection was lost"
+        );
+        match cut.run(&mut rng, accept()).await {
+            Some(stream) => ids.push(read_id(stream).await),
+            None => cuts += 1,
+        }
+    }
+    drop(clients.join().expect("the clients"));
+    ids.sort_unstable();
+    (ids, cuts)
 }
 
 // ---------------------------------------------------------------- tokio sync
 
 #[test]
 fn tokio_mpsc_recv_loses_nothing() {
-    let mut cuts = 0;
-    for seed in 0..SEEDS {
-        let (got, cut) = paused(async move {
+    let cuts = over_seeds(|seed| {
+        let (got, cuts) = paused(async move {
             let mut rng = Rng::new(seed);
             let mut senders = Rng::new(seed + 1000);
             let (tx, mut rx) = mpsc::channel::<u32>(4);
@@ -235,57 +441,22 @@ fn tokio_mpsc_recv_loses_nothing() {
                     tx.send(i).await.expect("the receiver is alive");
                 }
             });
-            let (mut got, mut cuts) = (Vec::new(), 0);
-            loop {
-                match timeout(rng.ms(3), rx.recv()).await {
-                    Ok(Some(v)) => got.push(v),
-                    Ok(None) => break,
-                    Err(_) => cuts += 1, // a pending recv dropped
-                }
-            }
-            (got, cuts)
+            receive_all(seed, Cut::Ms(3), &mut rng, async || rx.recv().await).await
         });
         assert_eq!(got, (0..32).collect::<Vec<_>>(), "seed {seed}");
-        cuts += cut;
-    }
+        cuts
+    });
     assert!(cuts > 0, "no recv was cancelled: nothing was shown");
 }
 
 #[test]
 fn tokio_mpsc_send_loses_the_message() {
-    let mut lost_total = 0;
-    for seed in 0..SEEDS {
-        let (got, sent, lost) = paused(async move {
-            let mut rng = Rng::new(seed);
-            let mut receiver = Rng::new(seed + 1000);
-            let (tx, mut rx) = mpsc::channel::<u32>(1);
-            let consumer = tokio::spawn(async move {
-                let mut got = Vec::new();
-                loop {
-                    sleep(receiver.ms(4)).await;
-                    match rx.recv().await {
-                        Some(v) => got.push(v),
-                        None => return got,
-                    }
-                }
-            });
-            let (mut sent, mut lost) = (Vec::new(), Vec::new());
-            for i in 0..32 {
-                match timeout(rng.ms(3), tx.send(i)).await {
-                    Ok(result) => {
-                        result.expect("the receiver is alive");
-                        sent.push(i);
-                    }
-                    Err(_) => lost.push(i), // the message went down with the future
-                }
-            }
-            drop(tx);
-            (consumer.await.expect("the consumer"), sent, lost)
-        });
+    let lost_total = over_seeds(|seed| {
+        let (got, sent, lost) = send_run(seed, |tx| tx, async |tx, i| tx.send(i).await);
         // Every completed send arrived, in order; no cancelled one did.
         assert_eq!(got, sent, "seed {seed}: lost {lost:?}");
-        lost_total += lost.len();
-    }
+        lost.len()
+    });
     assert!(
         lost_total > 0,
         "no send was cancelled while waiting: the loss was not shown"
@@ -294,32 +465,21 @@ fn tokio_mpsc_send_loses_the_message() {
 
 #[test]
 fn tokio_mpsc_reserve_then_send_loses_nothing() {
-    let mut cuts = 0;
-    for seed in 0..SEEDS {
-        let (got, cut) = paused(async move {
+    let cuts = over_seeds(|seed| {
+        let (got, cuts) = paused(async move {
             let mut rng = Rng::new(seed);
-            let mut receiver = Rng::new(seed + 1000);
-            let (tx, mut rx) = mpsc::channel::<u32>(1);
-            let consumer = tokio::spawn(async move {
-                let mut got = Vec::new();
-                loop {
-                    sleep(receiver.ms(4)).await;
-                    match rx.recv().await {
-                        Some(v) => got.push(v),
-                        None => return got,
-                    }
-                }
-            });
+            let (tx, rx) = mpsc::channel::<u32>(1);
+            let consumer = tokio::spawn(collect_slowly(rx, Rng::new(seed + 1000)));
             let mut cuts = 0;
             for i in 0..32 {
                 // The message stays here until a permit is in hand.
                 loop {
-                    match timeout(rng.ms(3), tx.reserve()).await {
-                        Ok(permit) => {
+                    match Cut::Ms(3).run(&mut rng, tx.reserve()).await {
+                        Some(permit) => {
                             permit.expect("the receiver is alive").send(i);
                             break;
                         }
-                        Err(_) => cuts += 1,
+                        None => cuts += 1,
                     }
                 }
             }
@@ -327,16 +487,15 @@ fn tokio_mpsc_reserve_then_send_loses_nothing() {
             (consumer.await.expect("the consumer"), cuts)
         });
         assert_eq!(got, (0..32).collect::<Vec<_>>(), "seed {seed}");
-        cuts += cut;
-    }
+        cuts
+    });
     assert!(cuts > 0, "no reserve was cancelled: nothing was shown");
 }
 
 #[test]
 fn tokio_broadcast_recv_loses_nothing() {
-    let mut cuts = 0;
-    for seed in 0..SEEDS {
-        let (got, cut) = paused(async move {
+    let cuts = over_seeds(|seed| {
+        let (got, cuts) = paused(async move {
             let mut rng = Rng::new(seed);
             let mut senders = Rng::new(seed + 1000);
             // Room for every message: lagging is another matter than cancelling.
@@ -347,28 +506,23 @@ fn tokio_broadcast_recv_loses_nothing() {
                     tx.send(i).expect("a receiver is alive");
                 }
             });
-            let (mut got, mut cuts) = (Vec::new(), 0);
-            loop {
-                match timeout(rng.ms(3), rx.recv()).await {
-                    Ok(Ok(v)) => got.push(v),
-                    Ok(Err(broadcast::error::RecvError::Closed)) => break,
-                    Ok(Err(lagged)) => panic!("seed {seed}: {lagged}"),
-                    Err(_) => cuts += 1,
-                }
-            }
-            (got, cuts)
+            receive_all(seed, Cut::Ms(3), &mut rng, async || match rx.recv().await {
+                Ok(v) => Some(v),
+                Err(broadcast::error::RecvError::Closed) => None,
+                Err(lagged) => panic!("seed {seed}: {lagged}"),
+            })
+            .await
         });
         assert_eq!(got, (0..32).collect::<Vec<_>>(), "seed {seed}");
-        cuts += cut;
-    }
+        cuts
+    });
     assert!(cuts > 0, "no recv was cancelled: nothing was shown");
 }
 
 #[test]
 fn tokio_watch_changed_loses_no_update() {
-    let mut cuts = 0;
-    for seed in 0..SEEDS {
-        let (seen, cut) = paused(async move {
+    let cuts = over_seeds(|seed| {
+        let (seen, cuts) = paused(async move {
             let mut rng = Rng::new(seed);
             let mut sender = Rng::new(seed + 1000);
             let (tx, mut rx) = watch::channel(0_u32);
@@ -378,15 +532,13 @@ fn tokio_watch_changed_loses_no_update() {
                     tx.send(v).expect("the receiver is alive");
                 }
             });
-            let (mut seen, mut cuts) = (Vec::new(), 0);
-            loop {
-                match timeout(rng.ms(3), rx.changed()).await {
-                    Ok(Ok(())) => seen.push(*rx.borrow_and_update()),
-                    Ok(Err(_)) => break, // the sender is gone and every value was seen
-                    Err(_) => cuts += 1,
+            receive_all(seed, Cut::Ms(3), &mut rng, async || {
+                match rx.changed().await {
+                    Ok(()) => Some(*rx.borrow_and_update()),
+                    Err(_) => None, // the sender is gone and every value was seen
                 }
-            }
-            (seen, cuts)
+            })
+            .await
         });
         // A watch keeps only the latest value, so some may be skipped; but
         // none is seen twice and the last is never lost to a cancel.
@@ -395,16 +547,15 @@ fn tokio_watch_changed_loses_no_update() {
             "seed {seed}: {seen:?}"
         );
         assert_eq!(seen.last(), Some(&24), "seed {seed}: {seen:?}");
-        cuts += cut;
-    }
+        cuts
+    });
     assert!(cuts > 0, "no changed() was cancelled: nothing was shown");
 }
 
 #[test]
 fn tokio_watch_wait_for_sees_a_value_already_there() {
-    let mut cuts = 0;
-    for seed in 0..SEEDS {
-        let cut = paused(async move {
+    let cuts = over_seeds(|seed| {
+        paused(async move {
             let mut rng = Rng::new(seed);
             let mut sender = Rng::new(seed + 1000);
             let (tx, mut rx) = watch::channel(0_u32);
@@ -441,16 +592,14 @@ fn tokio_watch_wait_for_sees_a_value_already_there() {
                 "seed {seed}: wait_for missed a value already there"
             );
             cuts
-        });
-        cuts += cut;
-    }
+        })
+    });
     assert!(cuts > 0, "no wait_for was cancelled: nothing was shown");
 }
 
 #[test]
 fn tokio_notified_loses_its_place_not_the_notification() {
-    let mut moved = 0;
-    for seed in 0..SEEDS {
+    let moved = over_seeds(|seed| {
         let mut rng = Rng::new(seed);
         let notify = Notify::new();
         let n = rng.size(2, 6);
@@ -496,10 +645,8 @@ fn tokio_notified_loses_its_place_not_the_notification() {
         // cancelled waiter went to the back of the queue.
         let expected: Vec<usize> = (0..n).filter(|&i| i != k).chain([k]).collect();
         assert_eq!(order, expected, "seed {seed}: n {n}, k {k}, after {after}");
-        if k != n - 1 {
-            moved += 1;
-        }
-    }
+        usize::from(k != n - 1)
+    });
     assert!(moved > 0, "no waiter lost a place: the loss was not shown");
 }
 
@@ -535,29 +682,34 @@ where
     order.lock().expect("the order").clone()
 }
 
-/// What `queue_order` must return: the cancelled task behind the others
-/// when it gave up before the release, the queue's order otherwise.
-fn expected_order(n: usize, k: usize, cut: Duration) -> Vec<usize> {
-    if cut < Duration::from_millis(100) {
+/// The lock-queue scenario of a seed: `n` tasks, the `k`th cut at `cut`,
+/// before or after the 100 ms release, never at it (a tie).
+fn queue_draw(seed: u64) -> (usize, usize, Duration) {
+    let mut rng = Rng::new(seed);
+    let n = rng.size(2, 5);
+    let ms = 1 + rng.below(198);
+    let cut = Duration::from_millis(if ms >= 100 { ms + 1 } else { ms });
+    let k = rng.below(n as u64) as usize;
+    (n, k, cut)
+}
+
+/// Checks the order `queue_order` returned: the cancelled task behind the
+/// others when it gave up before the release, the queue's order otherwise.
+/// Returns 1 when task `k` lost its place, 0 when not.
+fn place_lost(seed: u64, order: &[usize], n: usize, k: usize, cut: Duration) -> usize {
+    let expected: Vec<usize> = if cut < Duration::from_millis(100) {
         (0..n).filter(|&i| i != k).chain([k]).collect()
     } else {
         (0..n).collect()
-    }
-}
-
-/// A cut before or after the 100 ms release, never at it (a tie).
-fn cut_around_release(rng: &mut Rng) -> Duration {
-    let ms = 1 + rng.below(198);
-    Duration::from_millis(if ms >= 100 { ms + 1 } else { ms })
+    };
+    assert_eq!(order, expected, "seed {seed}: n {n}, k {k}, cut {cut:?}");
+    usize::from(order != (0..n).collect::<Vec<_>>())
 }
 
 #[test]
 fn tokio_mutex_lock_loses_its_place_not_the_data() {
-    let mut moved = 0;
-    for seed in 0..SEEDS {
-        let mut rng = Rng::new(seed);
-        let (n, cut) = (rng.size(2, 5), cut_around_release(&mut rng));
-        let k = rng.below(n as u64) as usize;
+    let moved = over_seeds(|seed| {
+        let (n, k, cut) = queue_draw(seed);
         let (order, data) = paused(tokio::task::LocalSet::new().run_until(async move {
             let lock = Arc::new(Mutex::new(0_u32));
             let held = Arc::clone(&lock).lock_owned().await;
@@ -581,16 +733,10 @@ fn tokio_mutex_lock_loses_its_place_not_the_data() {
             let data = *lock.lock().await;
             (order, data)
         }));
-        assert_eq!(
-            order,
-            expected_order(n, k, cut),
-            "seed {seed}: n {n}, k {k}, cut {cut:?}"
-        );
+        let moved = place_lost(seed, &order, n, k, cut);
         assert_eq!(data, n as u32, "seed {seed}: an update was lost");
-        if order != (0..n).collect::<Vec<_>>() {
-            moved += 1;
-        }
-    }
+        moved
+    });
     assert!(
         moved > 0,
         "no lock() lost its place: the loss was not shown"
@@ -599,11 +745,8 @@ fn tokio_mutex_lock_loses_its_place_not_the_data() {
 
 #[test]
 fn tokio_semaphore_acquire_loses_its_place() {
-    let mut moved = 0;
-    for seed in 0..SEEDS {
-        let mut rng = Rng::new(seed);
-        let (n, cut) = (rng.size(2, 5), cut_around_release(&mut rng));
-        let k = rng.below(n as u64) as usize;
+    let moved = over_seeds(|seed| {
+        let (n, k, cut) = queue_draw(seed);
         let (order, permits) = paused(tokio::task::LocalSet::new().run_until(async move {
             let semaphore = Arc::new(Semaphore::new(0));
             let acquire = {
@@ -627,19 +770,13 @@ fn tokio_semaphore_acquire_loses_its_place() {
             releaser.await.expect("the releaser");
             (order, semaphore.available_permits())
         }));
-        assert_eq!(
-            order,
-            expected_order(n, k, cut),
-            "seed {seed}: n {n}, k {k}, cut {cut:?}"
-        );
+        let moved = place_lost(seed, &order, n, k, cut);
         assert_eq!(
             permits, 1,
             "seed {seed}: a cancelled acquire kept or lost a permit"
         );
-        if order != (0..n).collect::<Vec<_>>() {
-            moved += 1;
-        }
-    }
+        moved
+    });
     assert!(
         moved > 0,
         "no acquire lost its place: the loss was not shown"
@@ -703,9 +840,8 @@ fn tokio_oneshot_by_reference_loses_nothing() {
 
 #[test]
 fn tokio_join_set_join_next_loses_no_task() {
-    let mut cuts = 0;
-    for seed in 0..SEEDS {
-        let (mut got, cut) = paused(async move {
+    let cuts = over_seeds(|seed| {
+        let (mut got, cuts) = paused(async move {
             let mut rng = Rng::new(seed);
             let mut set = tokio::task::JoinSet::new();
             for id in 0..16_u32 {
@@ -715,20 +851,15 @@ fn tokio_join_set_join_next_loses_no_task() {
                     id
                 });
             }
-            let (mut got, mut cuts) = (Vec::new(), 0);
-            loop {
-                match timeout(rng.ms(3), set.join_next()).await {
-                    Ok(Some(id)) => got.push(id.expect("a task")),
-                    Ok(None) => break,
-                    Err(_) => cuts += 1,
-                }
-            }
-            (got, cuts)
+            receive_all(seed, Cut::Ms(3), &mut rng, async || {
+                set.join_next().await.map(|id| id.expect("a task"))
+            })
+            .await
         });
         got.sort_unstable();
         assert_eq!(got, (0..16).collect::<Vec<_>>(), "seed {seed}");
-        cuts += cut;
-    }
+        cuts
+    });
     assert!(cuts > 0, "no join_next was cancelled: nothing was shown");
 }
 
@@ -736,14 +867,12 @@ fn tokio_join_set_join_next_loses_no_task() {
 
 #[test]
 fn tokio_read_loses_nothing() {
-    let mut cuts = 0;
-    for seed in 0..SEEDS {
+    let cuts = over_seeds(|seed| {
         let data = numbered(96);
         let expected = data.clone();
-        let (got, cut) = paused(async move {
+        let (got, cuts) = paused(async move {
             let mut rng = Rng::new(seed);
-            let (mut reader, writer) = tokio::io::duplex(rng.size(1, 16));
-            tokio::spawn(feed(writer, data, Rng::new(seed + 1000)));
+            let mut reader = fed(rng.size(1, 16), data, Rng::new(seed + 1000));
             let (mut got, mut cuts) = (Vec::new(), 0);
             loop {
                 let mut piece = vec![0u8; rng.size(1, 8)];
@@ -757,46 +886,36 @@ fn tokio_read_loses_nothing() {
             (got, cuts)
         });
         assert_eq!(got, expected, "seed {seed}");
-        cuts += cut;
-    }
+        cuts
+    });
     assert!(cuts > 0, "no read was cancelled: nothing was shown");
 }
 
 #[test]
 fn tokio_read_exact_loses_the_bytes_it_read() {
-    let mut lost_total = 0;
-    for seed in 0..SEEDS {
+    let lost_total = over_seeds(|seed| {
         let data = numbered(96);
         let (got, lost) = paused({
             let data = data.clone();
             async move {
                 let mut rng = Rng::new(seed);
-                let (reader, writer) = tokio::io::duplex(rng.size(1, 16));
-                let (mut reader, taken) = Counting::new(reader);
-                tokio::spawn(feed(writer, data, Rng::new(seed + 1000)));
-                let (mut got, mut lost) = (Vec::new(), Vec::new());
-                loop {
-                    let before = taken.load(Ordering::SeqCst);
+                let (mut reader, taken) =
+                    Counting::new(fed(rng.size(1, 16), data, Rng::new(seed + 1000)));
+                read_to_end(seed, Cut::Ms(3), &mut rng, &taken, async || {
                     let mut frame = [0u8; 4];
-                    match timeout(rng.ms(3), reader.read_exact(&mut frame)).await {
-                        Ok(Ok(_)) => got.extend_from_slice(&frame),
+                    match reader.read_exact(&mut frame).await {
+                        Ok(_) => Some(frame.to_vec()),
                         // The end, in the middle of a frame: that part is no frame.
-                        Ok(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                            lost.push(before..taken.load(Ordering::SeqCst));
-                            break;
-                        }
-                        Ok(Err(e)) => panic!("seed {seed}: {e}"),
-                        // What this read_exact had taken is gone with it.
-                        Err(_) => lost.push(before..taken.load(Ordering::SeqCst)),
+                        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => None,
+                        Err(e) => panic!("seed {seed}: {e}"),
                     }
-                }
-                (got, lost)
+                })
+                .await
             }
         });
         // Exactly the bytes the cancelled calls had taken are missing.
-        assert_eq!(got, without(&data, &lost), "seed {seed}: lost {lost:?}");
-        lost_total += lost.iter().map(|r| r.len()).sum::<usize>();
-    }
+        lost_exactly(seed, &data, &got, &lost)
+    });
     assert!(
         lost_total > 0,
         "no read_exact lost a byte: the loss was not shown"
@@ -805,31 +924,25 @@ fn tokio_read_exact_loses_the_bytes_it_read() {
 
 #[test]
 fn tokio_read_line_loses_the_partial_line() {
-    let mut lost_total = 0;
-    for seed in 0..SEEDS {
-        let text: String = (0..24).map(|i| format!("l{i:02}\n")).collect();
-        let data = text.clone().into_bytes();
+    let lost_total = over_seeds(|seed| {
+        let data = lines();
         let (got, lost) = paused(async move {
             let mut rng = Rng::new(seed);
-            let (reader, writer) = tokio::io::duplex(rng.size(1, 16));
-            let (mut reader, consumed) = Counting::new(tokio::io::BufReader::new(reader));
-            tokio::spawn(feed(writer, text.into_bytes(), Rng::new(seed + 1000)));
-            let (mut got, mut lost) = (Vec::new(), Vec::new());
-            loop {
-                let before = consumed.load(Ordering::SeqCst);
+            let reader =
+                tokio::io::BufReader::new(fed(rng.size(1, 16), lines(), Rng::new(seed + 1000)));
+            let (mut reader, consumed) = Counting::new(reader);
+            read_to_end(seed, Cut::Ms(3), &mut rng, &consumed, async || {
                 let mut line = String::new();
-                match timeout(rng.ms(3), reader.read_line(&mut line)).await {
-                    Ok(Ok(0)) => break,
-                    Ok(Ok(_)) => got.extend_from_slice(line.as_bytes()),
-                    Ok(Err(e)) => panic!("seed {seed}: {e}"),
-                    Err(_) => lost.push(before..consumed.load(Ordering::SeqCst)),
+                match reader.read_line(&mut line).await {
+                    Ok(0) => None,
+                    Ok(_) => Some(line.into_bytes()),
+                    Err(e) => panic!("seed {seed}: {e}"),
                 }
-            }
-            (got, lost)
+            })
+            .await
         });
-        assert_eq!(got, without(&data, &lost), "seed {seed}: lost {lost:?}");
-        lost_total += lost.iter().map(|r| r.len()).sum::<usize>();
-    }
+        lost_exactly(seed, &data, &got, &lost)
+    });
     assert!(
         lost_total > 0,
         "no read_line lost a byte: the loss was not shown"
@@ -838,15 +951,12 @@ fn tokio_read_line_loses_the_partial_line() {
 
 #[test]
 fn tokio_read_until_keeps_the_partial_line_in_the_buffer() {
-    let mut kept = 0;
-    for seed in 0..SEEDS {
-        let text: String = (0..24).map(|i| format!("l{i:02}\n")).collect();
-        let data = text.clone().into_bytes();
+    let kept = over_seeds(|seed| {
+        let data = lines();
         let (got, partial) = paused(async move {
             let mut rng = Rng::new(seed);
-            let (reader, writer) = tokio::io::duplex(rng.size(1, 16));
-            let mut reader = tokio::io::BufReader::new(reader);
-            tokio::spawn(feed(writer, text.into_bytes(), Rng::new(seed + 1000)));
+            let mut reader =
+                tokio::io::BufReader::new(fed(rng.size(1, 16), lines(), Rng::new(seed + 1000)));
             // The buffer outlives every call: a cancelled call's bytes stay in it.
             let (mut got, mut line, mut partial) = (Vec::new(), Vec::new(), 0);
             loop {
@@ -860,8 +970,8 @@ fn tokio_read_until_keeps_the_partial_line_in_the_buffer() {
             (got, partial)
         });
         assert_eq!(got, data, "seed {seed}");
-        kept += partial;
-    }
+        partial
+    });
     assert!(
         kept > 0,
         "no cancelled read_until held part of a line: nothing was shown"
@@ -870,16 +980,14 @@ fn tokio_read_until_keeps_the_partial_line_in_the_buffer() {
 
 #[test]
 fn tokio_write_writes_nothing_when_cancelled() {
-    let mut cuts = 0;
-    for seed in 0..SEEDS {
+    let cuts = over_seeds(|seed| {
         let data = numbered(96);
-        let (got, cut) = paused({
+        let (got, cuts) = paused({
             let data = data.clone();
             async move {
                 let mut rng = Rng::new(seed);
-                let (reader, writer) = tokio::io::duplex(rng.size(1, 8));
+                let (writer, drained) = drained(rng.size(1, 8), Rng::new(seed + 1000));
                 let (mut writer, written) = Counting::new(writer);
-                let drained = tokio::spawn(drain(reader, Rng::new(seed + 1000)));
                 let (mut at, mut cuts) = (0, 0);
                 while at < data.len() {
                     let end = (at + rng.size(1, 12)).min(data.len());
@@ -897,8 +1005,8 @@ fn tokio_write_writes_nothing_when_cancelled() {
             }
         });
         assert_eq!(got, data, "seed {seed}");
-        cuts += cut;
-    }
+        cuts
+    });
     assert!(cuts > 0, "no write was cancelled: nothing was shown");
 }
 
@@ -911,13 +1019,11 @@ fn messages(count: usize) -> Vec<Vec<u8>> {
 
 #[test]
 fn tokio_write_all_may_have_written_a_prefix() {
-    let mut partial_total = 0;
-    for seed in 0..SEEDS {
+    let partial_total = over_seeds(|seed| {
         let (got, expected, partial) = paused(async move {
             let mut rng = Rng::new(seed);
-            let (reader, writer) = tokio::io::duplex(rng.size(1, 8));
+            let (writer, drained) = drained(rng.size(1, 8), Rng::new(seed + 1000));
             let (mut writer, written) = Counting::new(writer);
-            let drained = tokio::spawn(drain(reader, Rng::new(seed + 1000)));
             let (mut expected, mut partial) = (Vec::new(), 0);
             for message in messages(12) {
                 // The naive retry: write_all again, from the start.
@@ -941,8 +1047,8 @@ fn tokio_write_all_may_have_written_a_prefix() {
         });
         // The peer got every attempt's prefix: cancelled prefixes, repeated.
         assert_eq!(got, expected, "seed {seed}");
-        partial_total += partial;
-    }
+        partial
+    });
     assert!(
         partial_total > 0,
         "no cancelled write_all had written a prefix: the loss was not shown"
@@ -951,13 +1057,11 @@ fn tokio_write_all_may_have_written_a_prefix() {
 
 #[test]
 fn tokio_write_all_buf_advances_the_buffer() {
-    let mut partial_total = 0;
-    for seed in 0..SEEDS {
+    let partial_total = over_seeds(|seed| {
         let all = messages(12).concat();
         let (got, partial) = paused(async move {
             let mut rng = Rng::new(seed);
-            let (reader, mut writer) = tokio::io::duplex(rng.size(1, 8));
-            let drained = tokio::spawn(drain(reader, Rng::new(seed + 1000)));
+            let (mut writer, drained) = drained(rng.size(1, 8), Rng::new(seed + 1000));
             let mut partial = 0;
             for message in messages(12) {
                 // The buffer outlives every call and records what went out.
@@ -976,8 +1080,8 @@ fn tokio_write_all_buf_advances_the_buffer() {
             (drained.await.expect("the drain"), partial)
         });
         assert_eq!(got, all, "seed {seed}");
-        partial_total += partial;
-    }
+        partial
+    });
     assert!(
         partial_total > 0,
         "no cancelled write_all_buf had written part: nothing was shown"
@@ -986,19 +1090,16 @@ fn tokio_write_all_buf_advances_the_buffer() {
 
 #[test]
 fn tokio_io_copy_loses_what_it_read_but_did_not_write() {
-    let mut lost_total = 0;
-    for seed in 0..SEEDS {
+    let lost_total = over_seeds(|seed| {
         let data = numbered(160);
         let (got, expected, lost) = paused({
             let data = data.clone();
             async move {
                 let mut rng = Rng::new(seed);
-                let (source, feeder) = tokio::io::duplex(64);
-                let (sink, drained) = tokio::io::duplex(rng.size(2, 16));
+                let source = fed(64, data.clone(), Rng::new(seed + 1000));
+                let (sink, drained) = drained(rng.size(2, 16), Rng::new(seed + 2000));
                 let (mut source, read) = Counting::new(source);
                 let (mut sink, written) = Counting::new(sink);
-                tokio::spawn(feed(feeder, data.clone(), Rng::new(seed + 1000)));
-                let drained = tokio::spawn(drain(drained, Rng::new(seed + 2000)));
                 let (mut expected, mut lost) = (Vec::new(), 0);
                 loop {
                     let (r0, w0) = (read.load(Ordering::SeqCst), written.load(Ordering::SeqCst));
@@ -1022,8 +1123,8 @@ fn tokio_io_copy_loses_what_it_read_but_did_not_write() {
         });
         assert_eq!(got, expected, "seed {seed}");
         assert_eq!(got.len() + lost, data.len(), "seed {seed}");
-        lost_total += lost;
-    }
+        lost
+    });
     assert!(
         lost_total > 0,
         "no cancelled copy lost a byte: the loss was not shown"
@@ -1032,56 +1133,32 @@ fn tokio_io_copy_loses_what_it_read_but_did_not_write() {
 
 #[test]
 fn tokio_tcp_listener_accept_loses_no_connection() {
-    use std::io::Write as _;
-    const CLIENTS: u8 = 24;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
-    let (mut ids, cuts) = runtime.block_on(async {
+    let (ids, cuts) = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a local port");
-        let addr = listener.local_addr().expect("its address");
-        let clients = std::thread::spawn(move || {
-            let mut rng = Rng::new(7);
-            let mut open = Vec::new();
-            for id in 0..CLIENTS {
-                let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-                stream.write_all(&[id]).expect("send the id");
-                open.push(stream);
-                // Slower than the acceptor's shortest waits (tokio's timer
-                // rounds them up to a millisecond), so some of them end.
-                std::thread::sleep(Duration::from_micros(rng.below(3_000)));
-            }
-            open // open until every connection was accepted
-        });
-        let mut rng = Rng::new(11);
-        let (mut ids, mut cuts) = (Vec::new(), 0);
-        let limit = Instant::now() + Duration::from_secs(20);
-        while ids.len() < usize::from(CLIENTS) {
-            assert!(
-                Instant::now() < limit,
-                "accepted only {ids:?}: a connection was lost"
-            );
-            let wait = Duration::from_micros(rng.below(2_000));
-            match timeout(wait, listener.accept()).await {
-                Ok(accepted) => {
-                    let (mut stream, _) = accepted.expect("accept");
-                    let mut id = [0u8];
-                    timeout(Duration::from_secs(10), stream.read_exact(&mut id))
-                        .await
-                        .expect("the id in time")
-                        .expect("the id");
-                    ids.push(id[0]);
-                }
-                Err(_) => cuts += 1,
-            }
-        }
-        drop(clients.join().expect("the clients"));
-        (ids, cuts)
+        accept_all(
+            listener.local_addr().expect("its address"),
+            // Slower than the acceptor's shortest waits (tokio's timer
+            // rounds them up to a millisecond), so some of them end.
+            3_000,
+            Cut::Us(2_000),
+            async || listener.accept().await.expect("accept").0,
+            async |mut stream| {
+                let mut id = [0u8];
+                timeout(Duration::from_secs(10), stream.read_exact(&mut id))
+                    .await
+                    .expect("the id in time")
+                    .expect("the id");
+                id[0]
+            },
+        )
+        .await
     });
-    ids.sort_unstable();
     assert_eq!(ids, (0..CLIENTS).collect::<Vec<_>>());
     assert!(cuts > 0, "no accept was cancelled: nothing was shown");
 }
@@ -1091,10 +1168,9 @@ fn tokio_tcp_listener_accept_loses_no_connection() {
 #[test]
 fn futures_stream_next_loses_nothing() {
     use futures_util::StreamExt as _;
-    let mut cuts = 0;
-    for seed in 0..SEEDS {
+    let cuts = over_seeds(|seed| {
         let ex = async_executor::LocalExecutor::new();
-        let (got, cut) = futures_lite::future::block_on(ex.run(async {
+        let (got, cuts) = futures_lite::future::block_on(ex.run(async {
             let mut rng = Rng::new(seed);
             let mut sender = Rng::new(seed + 1000);
             let (tx, rx) = async_channel::bounded::<u32>(4);
@@ -1108,59 +1184,27 @@ fn futures_stream_next_loses_nothing() {
                 }
             })
             .detach();
-            let (mut got, mut cuts) = (Vec::new(), 0);
-            loop {
-                match within_polls(rng.below(3), rx.next()).await {
-                    Some(Some(v)) => got.push(v),
-                    Some(None) => break,
-                    None => cuts += 1,
-                }
-            }
-            (got, cuts)
+            receive_all(seed, Cut::Polls(3), &mut rng, async || rx.next().await).await
         }));
         assert_eq!(got, (0..32).collect::<Vec<_>>(), "seed {seed}");
-        cuts += cut;
-    }
+        cuts
+    });
     assert!(cuts > 0, "no next() was cancelled: nothing was shown");
 }
 
 #[test]
 fn futures_sink_send_loses_the_item() {
     use futures_util::SinkExt as _;
-    let mut lost_total = 0;
-    for seed in 0..SEEDS {
-        let (got, sent, lost) = paused(async move {
-            let mut rng = Rng::new(seed);
-            let mut receiver = Rng::new(seed + 1000);
-            let (tx, mut rx) = mpsc::channel::<u32>(1);
-            // A real Sink: tokio-util's over a tokio channel.
-            let mut sink = tokio_util::sync::PollSender::new(tx);
-            let consumer = tokio::spawn(async move {
-                let mut got = Vec::new();
-                loop {
-                    sleep(receiver.ms(4)).await;
-                    match rx.recv().await {
-                        Some(v) => got.push(v),
-                        None => return got,
-                    }
-                }
+    let lost_total = over_seeds(|seed| {
+        // A real Sink: tokio-util's over a tokio channel. A send cut before
+        // the sink took its item drops the item.
+        let (got, sent, lost) =
+            send_run(seed, tokio_util::sync::PollSender::new, async |sink, i| {
+                sink.send(i).await
             });
-            let (mut sent, mut lost) = (Vec::new(), Vec::new());
-            for i in 0..32 {
-                match timeout(rng.ms(3), sink.send(i)).await {
-                    Ok(result) => {
-                        result.expect("the receiver is alive");
-                        sent.push(i);
-                    }
-                    Err(_) => lost.push(i), // not yet accepted: dropped with the future
-                }
-            }
-            drop(sink);
-            (consumer.await.expect("the consumer"), sent, lost)
-        });
         assert_eq!(got, sent, "seed {seed}: lost {lost:?}");
-        lost_total += lost.len();
-    }
+        lost.len()
+    });
     assert!(
         lost_total > 0,
         "no send was cancelled before the sink took it: the loss was not shown"
@@ -1192,16 +1236,7 @@ macro_rules! async_channel_send_run {
                     }
                 }
             });
-            let (mut sent, mut lost) = (Vec::new(), Vec::new());
-            for i in 0..32 {
-                match within_polls(rng.below(3), tx.send(i)).await {
-                    Some(result) => {
-                        result.expect("the receiver is alive");
-                        sent.push(i);
-                    }
-                    None => lost.push(i),
-                }
-            }
+            let (sent, lost) = send_each(Cut::Polls(3), &mut rng, async |i| tx.send(i).await).await;
             drop(tx);
             (consumer.await, sent, lost)
         }))
@@ -1228,10 +1263,9 @@ fn async_channel_send_loses_the_message() {
 
 #[test]
 fn async_channel_recv_loses_nothing() {
-    let mut cuts = 0;
-    for seed in 0..SEEDS {
+    let cuts = over_seeds(|seed| {
         // On async-std's own runtime, with async-std's channel.
-        let (got, cut) = async_std::task::block_on(async move {
+        let (got, cuts) = async_std::task::block_on(async move {
             let mut rng = Rng::new(seed);
             let mut sender = Rng::new(seed + 1000);
             let (tx, rx) = async_std::channel::bounded::<u32>(4);
@@ -1243,29 +1277,18 @@ fn async_channel_recv_loses_nothing() {
                     tx.send(i).await.expect("the receiver is alive");
                 }
             });
-            let (mut got, mut cuts) = (Vec::new(), 0);
-            let limit = Instant::now() + Duration::from_secs(20);
-            loop {
-                assert!(Instant::now() < limit, "seed {seed}: hung with {got:?}");
-                match within_polls(rng.below(3), rx.recv()).await {
-                    Some(Ok(v)) => got.push(v),
-                    Some(Err(_)) => break,
-                    None => cuts += 1,
-                }
-            }
-            (got, cuts)
+            receive_all(seed, Cut::Polls(3), &mut rng, async || rx.recv().await.ok()).await
         });
         assert_eq!(got, (0..32).collect::<Vec<_>>(), "seed {seed}");
-        cuts += cut;
-    }
+        cuts
+    });
     assert!(cuts > 0, "no recv was cancelled: nothing was shown");
 }
 
 #[test]
 fn futures_lite_read_exact_loses_the_bytes_it_read() {
     use futures_lite::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut lost_total = 0;
-    for seed in 0..SEEDS {
+    let lost_total = over_seeds(|seed| {
         let data = numbered(96);
         let ex = async_executor::LocalExecutor::new();
         let (got, lost) = async_io::block_on(ex.run(async {
@@ -1292,27 +1315,18 @@ fn futures_lite_read_exact_loses_the_bytes_it_read() {
                 // Dropped here: the reader sees the end.
             })
             .detach();
-            let (mut got, mut lost) = (Vec::new(), Vec::new());
-            let limit = Instant::now() + Duration::from_secs(20);
-            loop {
-                assert!(Instant::now() < limit, "seed {seed}: hung");
-                let before = taken.load(Ordering::SeqCst);
+            read_to_end(seed, Cut::Polls(8), &mut rng, &taken, async || {
                 let mut frame = [0u8; 4];
-                match within_polls(rng.below(8), reader.read_exact(&mut frame)).await {
-                    Some(Ok(())) => got.extend_from_slice(&frame),
-                    Some(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                        lost.push(before..taken.load(Ordering::SeqCst));
-                        break;
-                    }
-                    Some(Err(e)) => panic!("seed {seed}: {e}"),
-                    None => lost.push(before..taken.load(Ordering::SeqCst)),
+                match reader.read_exact(&mut frame).await {
+                    Ok(()) => Some(frame.to_vec()),
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => None,
+                    Err(e) => panic!("seed {seed}: {e}"),
                 }
-            }
-            (got, lost)
+            })
+            .await
         }));
-        assert_eq!(got, without(&data, &lost), "seed {seed}: lost {lost:?}");
-        lost_total += lost.iter().map(|r| r.len()).sum::<usize>();
-    }
+        lost_exactly(seed, &data, &got, &lost)
+    });
     assert!(
         lost_total > 0,
         "no read_exact lost a byte: the loss was not shown"
@@ -1322,46 +1336,23 @@ fn futures_lite_read_exact_loses_the_bytes_it_read() {
 #[test]
 fn async_std_tcp_listener_accept_loses_no_connection() {
     use futures_lite::AsyncReadExt as _;
-    use std::io::Write as _;
-    const CLIENTS: u8 = 24;
-    let (mut ids, cuts) = async_std::task::block_on(async {
+    let (ids, cuts) = async_std::task::block_on(async {
         let listener = async_std::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a local port");
-        let addr = listener.local_addr().expect("its address");
-        let clients = std::thread::spawn(move || {
-            let mut rng = Rng::new(7);
-            let mut open = Vec::new();
-            for id in 0..CLIENTS {
-                let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-                stream.write_all(&[id]).expect("send the id");
-                open.push(stream);
-                std::thread::sleep(Duration::from_micros(rng.below(400)));
-            }
-            open
-        });
-        let mut rng = Rng::new(11);
-        let (mut ids, mut cuts) = (Vec::new(), 0);
-        let limit = Instant::now() + Duration::from_secs(20);
-        while ids.len() < usize::from(CLIENTS) {
-            assert!(
-                Instant::now() < limit,
-                "accepted only {ids:?}: a connection was lost"
-            );
-            match within_polls(rng.below(3), listener.accept()).await {
-                Some(accepted) => {
-                    let (mut stream, _) = accepted.expect("accept");
-                    let mut id = [0u8];
-                    stream.read_exact(&mut id).await.expect("the id");
-                    ids.push(id[0]);
-                }
-                None => cuts += 1,
-            }
-        }
-        drop(clients.join().expect("the clients"));
-        (ids, cuts)
+        accept_all(
+            listener.local_addr().expect("its address"),
+            400,
+            Cut::Polls(3),
+            async || listener.accept().await.expect("accept").0,
+            async |mut stream| {
+                let mut id = [0u8];
+                stream.read_exact(&mut id).await.expect("the id");
+                id[0]
+            },
+        )
+        .await
     });
-    ids.sort_unstable();
     assert_eq!(ids, (0..CLIENTS).collect::<Vec<_>>());
     assert!(cuts > 0, "no accept was cancelled: nothing was shown");
 }

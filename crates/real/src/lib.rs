@@ -289,6 +289,22 @@ pub(crate) async fn yield_until<H: RuntimeHandle>(rt: &H, mut done: impl FnMut()
     true
 }
 
+/// Sleeps on the runtime's timer, a millisecond at a time, until `done`
+/// says so, for at most [`WAIT_LIMIT`]: `false` when the limit passed
+/// first. Unlike `yield_until`, it leaves the cores to others (a query
+/// being waited out), and the runtime's driver wakes every millisecond
+/// meanwhile, as in a busy program.
+pub async fn sleep_until<H: RuntimeHandle>(rt: &H, done: impl Fn() -> bool) -> bool {
+    let start = Instant::now();
+    while !done() {
+        if start.elapsed() > WAIT_LIMIT {
+            return false;
+        }
+        rt.sleep(Duration::from_millis(1)).await;
+    }
+    true
+}
+
 /// Awaits `fut` for at most [`WAIT_LIMIT`] on the runtime's own timer.
 pub(crate) async fn bounded<H: RuntimeHandle, F: Future + Send>(
     rt: &H,

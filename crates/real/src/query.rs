@@ -25,7 +25,7 @@ use cancel_harness::runtime::{Runtime, RuntimeHandle};
 use futures_lite::FutureExt as _;
 use rusqlite::{Connection, ErrorCode, InterruptHandle};
 
-use crate::{Form, Row, WAIT_LIMIT, Workload, beside, bounded, yield_until};
+use crate::{Form, Row, WAIT_LIMIT, Workload, beside, bounded, sleep_until, yield_until};
 
 /// How long the query should run when nothing stops it: long enough that
 /// every cancel lands while it steps, short enough that a forced row, which
@@ -293,19 +293,6 @@ struct Sample {
     /// How long the query ran in all.
     ran: Duration,
     end: End,
-}
-
-/// Sleeps on the runtime's timer until `done`, for at most [`WAIT_LIMIT`]:
-/// waiting a query out must leave the cores to the query.
-async fn sleep_until<H: RuntimeHandle>(rt: &H, done: impl Fn() -> bool) -> bool {
-    let start = Instant::now();
-    while !done() {
-        if start.elapsed() > WAIT_LIMIT {
-            return false;
-        }
-        rt.sleep(Duration::from_millis(1)).await;
-    }
-    true
 }
 
 /// Starts the query under `S`, cancels it once it steps, and watches it.

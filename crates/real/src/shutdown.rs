@@ -45,7 +45,7 @@ use cancel_harness::runtime::{Runtime, TokioMultiThread};
 use cancel_scope::CancelScope;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -416,6 +416,32 @@ async fn all_arrived(counters: &Counters) {
     let _ = tokio::time::timeout(WAIT_LIMIT, counters.all_arrived.cancelled()).await;
 }
 
+/// The accept loop every way shares: accepts connections until `signal`
+/// comes, handing each to `serve` with the live guard its task holds, and
+/// returns when the signal came. The listener is dropped then: new
+/// connections are refused from there on.
+async fn accept_until(
+    listener: TcpListener,
+    signal: impl Future<Output = ()>,
+    counters: &Arc<Counters>,
+    mut serve: impl FnMut(TcpStream, Live),
+) -> Instant {
+    let mut signal = pin!(signal);
+    let signalled = loop {
+        tokio::select! {
+            // The signal first: once it has come, accept nothing more.
+            biased;
+            () = &mut signal => break Instant::now(),
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                serve(stream, Live::new(counters));
+            }
+        }
+    };
+    drop(listener); // new connections are refused from here on
+    signalled
+}
+
 /// The body of a straggler's 503 in the token way: the token carries no
 /// reason, so the server writes its own.
 const GRACE_PASSED: &str = "shutting down: the grace period passed";
@@ -443,34 +469,24 @@ async fn serve_with_token(
     let shutdown = CancellationToken::new(); // stop accepting, close connections
     let stragglers = CancellationToken::new(); // the grace has passed
     let tracker = TaskTracker::new();
-    let mut signal = pin!(signal);
-    let signalled = loop {
-        tokio::select! {
-            // The signal first: once it has come, accept nothing more.
-            biased;
-            () = &mut signal => break Instant::now(),
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let live = Live::new(&handler.counters);
-                let (shutdown, stragglers, handler) = (shutdown.clone(), stragglers.clone(), handler.clone());
-                tracker.spawn(async move {
-                    let _live = live;
-                    let answer = |req: Request<Incoming>| {
-                        let (work, stragglers) = (handler.work(&req), stragglers.clone());
-                        handler.counted(async move {
-                            tokio::select! {
-                                () = work => text(StatusCode::OK, "done"),
-                                // Dropping the work is its stop; the client gets a defined answer.
-                                () = stragglers.cancelled() => text(StatusCode::SERVICE_UNAVAILABLE, GRACE_PASSED),
-                            }
-                        })
-                    };
-                    let _ = serve_connection_until(stream, answer, shutdown.cancelled_owned()).await;
-                });
-            }
-        }
-    };
-    drop(listener); // new connections are refused from here on
+    let signalled = accept_until(listener, signal, &handler.counters, |stream, live| {
+        let (shutdown, stragglers, handler) = (shutdown.clone(), stragglers.clone(), handler.clone());
+        tracker.spawn(async move {
+            let _live = live;
+            let answer = |req: Request<Incoming>| {
+                let (work, stragglers) = (handler.work(&req), stragglers.clone());
+                handler.counted(async move {
+                    tokio::select! {
+                        () = work => text(StatusCode::OK, "done"),
+                        // Dropping the work is its stop; the client gets a defined answer.
+                        () = stragglers.cancelled() => text(StatusCode::SERVICE_UNAVAILABLE, GRACE_PASSED),
+                    }
+                })
+            };
+            let _ = serve_connection_until(stream, answer, shutdown.cancelled_owned()).await;
+        });
+    })
+    .await;
     shutdown.cancel();
     tracker.close(); // `wait` returns once the last task has ended
     if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
@@ -492,34 +508,25 @@ async fn serve_with_scope(
     let requests = CancelScope::new(); // cancelled at the deadline: the stragglers stop
     let connections = requests.child(); // cancelled on the signal: close after the request
     let tracker = TaskTracker::new();
-    let mut signal = pin!(signal);
-    let signalled = loop {
-        tokio::select! {
-            // The signal first: once it has come, accept nothing more.
-            biased;
-            () = &mut signal => break Instant::now(),
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let live = Live::new(&handler.counters);
-                let (requests, connections, handler) = (requests.clone(), connections.clone(), handler.clone());
-                tracker.spawn(async move {
-                    let _live = live;
-                    let answer = |req: Request<Incoming>| {
-                        let (work, requests) = (handler.work(&req), requests.clone());
-                        handler.counted(async move {
-                            match requests.run_until_cancelled(work).await {
-                                Some(()) => text(StatusCode::OK, "done"),
-                                // Stopped: the scope's cause says why.
-                                None => text(StatusCode::SERVICE_UNAVAILABLE, why(&requests)),
-                            }
-                        })
-                    };
-                    let _ = serve_connection_until(stream, answer, connections.cancelled_owned()).await;
-                });
-            }
-        }
-    };
-    drop(listener); // new connections are refused from here on
+    let signalled = accept_until(listener, signal, &handler.counters, |stream, live| {
+        let (requests, connections, handler) =
+            (requests.clone(), connections.clone(), handler.clone());
+        tracker.spawn(async move {
+            let _live = live;
+            let answer = |req: Request<Incoming>| {
+                let (work, requests) = (handler.work(&req), requests.clone());
+                handler.counted(async move {
+                    match requests.run_until_cancelled(work).await {
+                        Some(()) => text(StatusCode::OK, "done"),
+                        // Stopped: the scope's cause says why.
+                        None => text(StatusCode::SERVICE_UNAVAILABLE, why(&requests)),
+                    }
+                })
+            };
+            let _ = serve_connection_until(stream, answer, connections.cancelled_owned()).await;
+        });
+    })
+    .await;
     connections.cancel_with(ShuttingDown);
     requests.cancel_after(grace); // the deadline is the scope's own
     tracker.close();
@@ -545,31 +552,21 @@ async fn serve_with_abort(
     handler: Handler,
 ) -> Served {
     let mut tasks = JoinSet::new();
-    let mut signal = pin!(signal);
-    let signalled = loop {
-        tokio::select! {
-            // The signal first, as in the other ways.
-            biased;
-            () = &mut signal => break Instant::now(),
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let live = Live::new(&handler.counters);
-                let handler = handler.clone();
-                tasks.spawn(async move {
-                    let _live = live;
-                    let answer = |req: Request<Incoming>| {
-                        let work = handler.work(&req);
-                        handler.counted(async move {
-                            work.await;
-                            text(StatusCode::OK, "done")
-                        })
-                    };
-                    let _ = serve_connection(stream, answer).await;
-                });
-            }
-        }
-    };
-    drop(listener); // new connections are refused from here on
+    let signalled = accept_until(listener, signal, &handler.counters, |stream, live| {
+        let handler = handler.clone();
+        tasks.spawn(async move {
+            let _live = live;
+            let answer = |req: Request<Incoming>| {
+                let work = handler.work(&req);
+                handler.counted(async move {
+                    work.await;
+                    text(StatusCode::OK, "done")
+                })
+            };
+            let _ = serve_connection(stream, answer).await;
+        });
+    })
+    .await;
     // Aborts every task (dropping its connection and the request in it)
     // and waits until each has ended.
     let _ = tokio::time::timeout(WAIT_LIMIT, tasks.shutdown()).await;

@@ -3,25 +3,21 @@
 //! does to its process on each runtime's child type, with and without
 //! `kill_on_drop`.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use cancel_conformance::{Subject, matrix_tests};
 use cancel_harness::runtime::real_io::Io;
 use cancel_harness::runtime::{Clock, Runtime, RuntimeHandle};
 use cancel_real::child::{Proc, State, spec, warm_up};
-use cancel_real::{WAIT_LIMIT, Workload, observe};
+use cancel_real::{WAIT_LIMIT, Workload, sleep_until};
 
 /// Every row kills and reaps every child it started (their `/proc` entries
 /// gone, none left a zombie or running), as its form predicts, and times
 /// it beside the floor.
 fn kills_and_reaps_the_child<S: Subject<R>, R: Runtime>() {
-    let row = observe(Workload::Child, S::KIND, R::KIND, 3);
-    eprintln!(
-        "{} {} {}: {} | {}",
-        row.workload, row.strategy, row.runtime, row.outcome, row.detail
-    );
-    assert!(row.pass, "{row:?}");
-    assert!(row.released, "{row:?}");
+    let row = common::released::<S, R>(Workload::Child, 3);
     assert!(
         row.detail
             .contains("3 reaped, 0 left zombies and 0 left running"),
@@ -42,20 +38,6 @@ fn kills_and_reaps_the_child<S: Subject<R>, R: Runtime>() {
 }
 
 matrix_tests!(kills_and_reaps_the_child);
-
-/// Sleeps on `rt`'s timer until `done`, for at most [`WAIT_LIMIT`]: the
-/// runtime's driver wakes every millisecond meanwhile, as in a busy
-/// program.
-async fn sleep_until<H: RuntimeHandle>(rt: &H, done: impl Fn() -> bool) -> bool {
-    let start = Instant::now();
-    while !done() {
-        if start.elapsed() > WAIT_LIMIT {
-            return false;
-        }
-        rt.sleep(Duration::from_millis(1)).await;
-    }
-    true
-}
 
 /// How long a dropped child is watched to still run: far beyond any kill
 /// and reap (hundreds of microseconds), far below its natural length.
@@ -120,25 +102,7 @@ fn kill_on_drop_kills_and_the_runtime_reaps_a_dropped_child<R: Runtime>() {
     });
 }
 
-macro_rules! per_runtime {
-    ($($test:ident),*) => {
-        $(
-            mod $test {
-                use cancel_harness::runtime::{AsyncStd, Smol, TokioCurrentThread, TokioMultiThread};
-                #[test]
-                fn tokio_current_thread() { super::$test::<TokioCurrentThread>() }
-                #[test]
-                fn tokio_multi_thread() { super::$test::<TokioMultiThread>() }
-                #[test]
-                fn async_std() { super::$test::<AsyncStd>() }
-                #[test]
-                fn smol() { super::$test::<Smol>() }
-            }
-        )*
-    };
-}
-
-per_runtime!(
+common::per_runtime!(
     a_dropped_child_without_kill_on_drop_keeps_running,
     kill_on_drop_kills_and_the_runtime_reaps_a_dropped_child
 );

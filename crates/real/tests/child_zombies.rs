@@ -9,15 +9,16 @@
 //! children are the whole process's, so no other test may change them
 //! meanwhile.
 
+mod common;
+
 use std::io::Write as _;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use cancel_conformance::Subject;
 use cancel_harness::runtime::{Clock, Runtime};
 use cancel_real::child::{State, cancel_one, children, warm_up};
 
-static ALONE: Mutex<()> = Mutex::new(());
+use common::{alone, env_count, open_descriptors};
 
 /// How long the descriptors are left to settle before they are counted.
 const SETTLE: Duration = Duration::from_millis(10);
@@ -26,30 +27,11 @@ const SETTLE: Duration = Duration::from_millis(10);
 /// last cancel.
 const SETTLE_LIMIT: Duration = Duration::from_secs(1);
 
-/// How many descriptors the process has open.
-fn open_descriptors() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd lists the process's descriptors")
-        .count()
-}
-
-/// `REAL_CHILDREN` if set, else `default`.
-fn children_to_cancel(default: usize) -> usize {
-    match std::env::var("REAL_CHILDREN") {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("REAL_CHILDREN must be a count, not {v:?}")),
-        Err(_) => default,
-    }
-}
-
 /// `n` start → cancel cycles, each on a fresh child, after a dropped child
 /// and two cancels to warm the runtime up (its reaper and threads open
 /// what they keep).
 fn cycles<S: Subject<R>, R: Runtime>(n: usize) {
-    let _alone = ALONE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _alone = alone();
     let rt = R::build(Clock::Real).expect("a runtime");
     warm_up(&rt).expect("the warm-up child is reaped");
     for _ in 0..2 {
@@ -115,11 +97,11 @@ fn cycles<S: Subject<R>, R: Runtime>(n: usize) {
 }
 
 fn cancelled_children_leave_no_zombie<S: Subject<R>, R: Runtime>() {
-    cycles::<S, R>(children_to_cancel(20));
+    cycles::<S, R>(env_count("REAL_CHILDREN", 20));
 }
 
 fn a_thousand_cancelled_children_leave_no_zombie<S: Subject<R>, R: Runtime>() {
-    cycles::<S, R>(children_to_cancel(1_000));
+    cycles::<S, R>(env_count("REAL_CHILDREN", 1_000));
 }
 
 mod ci {

@@ -1,6 +1,8 @@
 //! The `tcp` workload on every strategy × runtime, and what a real socket
 //! does to a read loop that is cancelled over and over.
 
+mod common;
+
 use std::io::Write as _;
 use std::net::TcpListener;
 use std::time::Duration;
@@ -134,25 +136,7 @@ fn a_frame_read_inside_the_future_loses_bytes_when_dropped<R: Runtime>() {
     );
 }
 
-macro_rules! per_runtime {
-    ($($test:ident),*) => {
-        $(
-            mod $test {
-                use cancel_harness::runtime::{AsyncStd, Smol, TokioCurrentThread, TokioMultiThread};
-                #[test]
-                fn tokio_current_thread() { super::$test::<TokioCurrentThread>() }
-                #[test]
-                fn tokio_multi_thread() { super::$test::<TokioMultiThread>() }
-                #[test]
-                fn async_std() { super::$test::<AsyncStd>() }
-                #[test]
-                fn smol() { super::$test::<Smol>() }
-            }
-        )*
-    };
-}
-
-per_runtime!(
+common::per_runtime!(
     a_read_loop_that_keeps_its_buffer_loses_no_byte,
     a_frame_read_inside_the_future_loses_bytes_when_dropped
 );

@@ -7,29 +7,21 @@
 //! The tests of this file take one lock: a descriptor count is the whole
 //! process's, so no other test may open or close one meanwhile.
 
+mod common;
+
 use std::io::Write as _;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use cancel_conformance::Subject;
 use cancel_harness::runtime::{Clock, Runtime};
 use cancel_real::tcp::{Peer, cancel_one};
 
-static ALONE: Mutex<()> = Mutex::new(());
-
-/// How many descriptors the process has open.
-fn open_descriptors() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd lists the process's descriptors")
-        .count()
-}
+use common::{alone, env_count, open_descriptors};
 
 /// `n` start → cancel cycles, each on a fresh connection, after two to warm
 /// the runtime up (its reactor and threads open what they keep).
 fn cycles<S: Subject<R>, R: Runtime>(n: usize) {
-    let _alone = ALONE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _alone = alone();
     let rt = R::build(Clock::Real).expect("a runtime");
     let peer = Peer::start().expect("a peer");
     for _ in 0..2 {
@@ -73,11 +65,7 @@ fn cancelled_connections_leave_no_descriptor<S: Subject<R>, R: Runtime>() {
 }
 
 fn ten_thousand_cancelled_connections_leave_no_descriptor<S: Subject<R>, R: Runtime>() {
-    let n = std::env::var("REAL_CONNECTIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    cycles::<S, R>(n);
+    cycles::<S, R>(env_count("REAL_CONNECTIONS", 10_000));
 }
 
 mod ci {

@@ -32,14 +32,7 @@ macro_rules! channel_on_tokio {
                 work: W,
             ) -> Result<Outcome<W::Output>, Error> {
                 let rt = rt.clone();
-                cancel_channel::tokio::run_with_timeout(timeout, move |stop| {
-                    // A oneshot receiver cannot be cloned: a child gets nothing.
-                    let stopped = async move {
-                        let _ = stop.await;
-                    };
-                    work.until(rt, stopped, None::<Nothing>)
-                })
-                .await
+                cancel_channel::tokio::run_with_timeout(timeout, move |stop| once(rt, work, stop)).await
             }
 
             async fn run_until<W: Play, U>(
@@ -51,14 +44,7 @@ macro_rules! channel_on_tokio {
                 U: std::future::Future<Output = ()> + Send + 'static,
             {
                 let rt = rt.clone();
-                cancel_channel::tokio::run_until(until, move |stop| {
-                    // A oneshot receiver cannot be cloned: a child gets nothing.
-                    let stopped = async move {
-                        let _ = stop.await;
-                    };
-                    work.until(rt, stopped, None::<Nothing>)
-                })
-                .await
+                cancel_channel::tokio::run_until(until, move |stop| once(rt, work, stop)).await
             }
 
             fn start<W: Play>(
@@ -92,6 +78,19 @@ macro_rules! channel_on_tokio {
             }
         }
     };
+}
+
+/// The work against a tokio `oneshot` receiver, which cannot be cloned: a
+/// child gets nothing.
+fn once<W: Play, H: cancel_harness::runtime::RuntimeHandle>(
+    rt: H,
+    work: W,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) -> impl Future<Output = Option<W::Output>> + Send + 'static {
+    let stopped = async move {
+        let _ = stop.await;
+    };
+    work.until(rt, stopped, None::<Nothing>)
 }
 
 /// The work against a tokio `watch` receiver; a child gets a clone.
