@@ -40,11 +40,17 @@ pub mod choosing {}
 #[doc = include_str!("../../../docs/pitfalls.md")]
 pub mod pitfalls {}
 
+#[doc = include_str!("../../../docs/cancel-safety.md")]
+pub mod cancel_safety {}
+
 #[doc = include_str!("../../../docs/patterns.md")]
 pub mod patterns {}
 
-#[doc = include_str!("../../../docs/cancel-safety.md")]
-pub mod cancel_safety {}
+#[doc = include_str!("../../../docs/real-work.md")]
+pub mod real_work {}
+
+#[doc = include_str!("../../../docs/shutdown.md")]
+pub mod shutdown {}
 
 #[doc = include_str!("../../../docs/myths.md")]
 pub mod myths {}
@@ -54,12 +60,6 @@ pub mod python {}
 
 #[doc = include_str!("../../../docs/reliability.md")]
 pub mod reliability {}
-
-#[doc = include_str!("../../../docs/real-work.md")]
-pub mod real_work {}
-
-#[doc = include_str!("../../../docs/shutdown.md")]
-pub mod shutdown {}
 
 #[doc = include_str!("../../../docs/results.md")]
 pub mod results {}
