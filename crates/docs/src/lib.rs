@@ -40,6 +40,12 @@ pub mod choosing {}
 #[doc = include_str!("../../../docs/pitfalls.md")]
 pub mod pitfalls {}
 
+#[doc = include_str!("../../../docs/patterns.md")]
+pub mod patterns {}
+
+#[doc = include_str!("../../../docs/cancel-safety.md")]
+pub mod cancel_safety {}
+
 #[doc = include_str!("../../../docs/myths.md")]
 pub mod myths {}
 

@@ -258,3 +258,186 @@ fn every_link_between_chapters_lands() {
         }
     }
 }
+
+/// The cancel-safety chapter's table: its rows, each a `(API, test name)`.
+fn cancel_safety_rows(text: &str) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("| API |"));
+    let header = lines.next().expect("the cancel-safety table's header row");
+    assert!(
+        header.trim_end().ends_with("| test |"),
+        "the last column must be the test"
+    );
+    for line in lines.skip(1).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line.trim().trim_matches('|').split(" | ").collect();
+        let api = cells.first().copied().unwrap_or_default().trim().to_owned();
+        let test = cells.last().copied().unwrap_or_default().trim();
+        let name = test
+            .strip_prefix('`')
+            .and_then(|t| t.strip_suffix('`'))
+            .unwrap_or_else(|| {
+                panic!("cancel-safety.md: row {api}: the test cell is not one `name`")
+            });
+        rows.push((api, name.to_owned()));
+    }
+    rows
+}
+
+#[test]
+fn every_cancel_safety_row_is_a_test_and_every_test_a_row() {
+    let table = read(&root().join("docs/cancel-safety.md"));
+    let source = read(&root().join("crates/docs/tests/cancel_safety.rs"));
+    let rows = cancel_safety_rows(&table);
+    assert!(
+        rows.len() >= 20,
+        "the cancel-safety table has {} rows; it promises at least 20",
+        rows.len()
+    );
+    for (api, test) in &rows {
+        assert!(
+            source.contains(&format!("#[test]\nfn {test}()")),
+            "cancel-safety.md: row {api} names `{test}`, which is no test in crates/docs/tests/cancel_safety.rs"
+        );
+    }
+    let named: BTreeSet<&str> = rows.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(named.len(), rows.len(), "two rows name the same test");
+    for test in source.split("#[test]\nfn ").skip(1) {
+        let name = test.split('(').next().unwrap_or_default();
+        assert!(
+            named.contains(name),
+            "`{name}` in crates/docs/tests/cancel_safety.rs is in no row of the table"
+        );
+    }
+}
+
+/// The counts the prose may state, each with what it must equal: the
+/// registry's strategies and runtimes, and the suite's cases. A count is a
+/// claim about the whole when it follows "all" ("all four runtimes"), when
+/// it follows "the" for anything but strategies ("the eight capabilities";
+/// "the two later strategies" is a part), and always for strategy ×
+/// runtime. "Cases" only when spelled out ("sixteen cases"): "256 cases"
+/// are proptest's.
+fn registry_counts() -> Vec<(&'static str, usize)> {
+    let strategies = cancel_conformance::StrategyKind::ALL.len();
+    let runtimes = RuntimeKind::ALL.len();
+    let invariants = Case::ALL.iter().filter(|c| c.is_invariant()).count();
+    vec![
+        ("strategy × runtime", strategies * runtimes),
+        ("strategies", strategies),
+        ("runtimes", runtimes),
+        ("invariants", invariants),
+        ("capabilities", Case::ALL.len() - invariants),
+        ("cases", Case::ALL.len()),
+    ]
+}
+
+/// `"seven"` → 7, `"28"` → 28.
+fn count_of(word: &str) -> Option<usize> {
+    const WORDS: [&str; 31] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "twenty-one",
+        "twenty-two",
+        "twenty-three",
+        "twenty-four",
+        "twenty-five",
+        "twenty-six",
+        "twenty-seven",
+        "twenty-eight",
+        "twenty-nine",
+        "thirty",
+    ];
+    let word = word.to_lowercase();
+    word.parse()
+        .ok()
+        .or_else(|| WORDS.iter().position(|w| *w == word))
+}
+
+/// A text's prose: outside fenced blocks and outside the blocks the lab
+/// writes (those are a run's, and the lab's own tests check them).
+fn prose_outside_generated_blocks(text: &str) -> String {
+    let (_, prose) = fences(text);
+    let mut out = String::new();
+    let mut generated = false;
+    for (_, line) in prose {
+        if line.contains("<!-- lab-") && line.contains(":begin") {
+            generated = true;
+        } else if line.contains("<!-- lab-") && line.contains(":end") {
+            generated = false;
+        } else if !generated {
+            out.push_str(line);
+            out.push(' ');
+        }
+    }
+    out
+}
+
+#[test]
+fn every_count_in_prose_is_the_registrys() {
+    let counts = registry_counts();
+    let mut texts: Vec<(String, String)> = summary_chapters()
+        .into_iter()
+        .map(|c| {
+            let text = read(&root().join("docs").join(&c));
+            (c, text)
+        })
+        .collect();
+    texts.push(("README.md".to_owned(), read(&root().join("README.md"))));
+    let mut checked = 0;
+    for (file, text) in texts {
+        let prose = prose_outside_generated_blocks(&text);
+        let words: Vec<&str> = prose.split_whitespace().collect();
+        for (i, word) in words.iter().enumerate() {
+            let word = word.trim_matches(|c: char| "(*_,".contains(c));
+            let Some(n) = count_of(word) else { continue };
+            let spelled = word.parse::<usize>().is_err();
+            let before = if i > 0 {
+                words[i - 1].to_lowercase()
+            } else {
+                String::new()
+            };
+            let after = words[i + 1..words.len().min(i + 4)]
+                .join(" ")
+                .to_lowercase();
+            let whole = |noun: &str| {
+                noun == "strategy × runtime"
+                    || before == "all"
+                    || (before == "the" && noun != "strategies")
+            };
+            let found = counts.iter().find(|(noun, _)| {
+                after.starts_with(noun) && whole(noun) && (spelled || *noun != "cases")
+            });
+            if let Some((noun, expected)) = found {
+                assert_eq!(
+                    n, *expected,
+                    "{file}: \"{word} {noun}\": the registry and the suite say {expected}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    println!("{checked} counts in prose checked against the registry");
+    assert!(
+        checked > 0,
+        "no count found: the pattern no longer matches the book"
+    );
+}

@@ -1,8 +1,8 @@
 //! The `query` workload: a long SQLite query (a recursive CTE counting to
-//! [`count_to`], sized once per process) run on the runtime's blocking pool, or on the strategy's
-//! thread, and cancelled while it steps. Observed from outside: the query
-//! stamps its own return and how it ended into a `Seen` the observer
-//! holds.
+//! `count_to()`, sized once per process) run on the runtime's blocking
+//! pool, or on the strategy's thread, and cancelled while it steps.
+//! Observed from outside: the query stamps its own return and how it ended
+//! into a `Seen` the observer holds.
 //!
 //! A cancel reaches the query only through SQLite's interrupt
 //! (`InterruptHandle::interrupt`), which the work must call: forced work
