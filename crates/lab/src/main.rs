@@ -9,6 +9,8 @@
 //! - `peer.rs`: the Python asyncio peer (`peers/python/asyncio_cancel.py`).
 //! - `real.rs`: real work (sockets, children, a query, files) under every
 //!   strategy × runtime, observed by `cancel-real`, and its table.
+//! - `shutdown.rs`: a hyper server shut down under load three ways, run by
+//!   `cancel-real`, and its table.
 //! - `report.rs`: the JSON report (its shape: "Report format" in
 //!   `ARCHITECTURE.md`), report.md, and writing the report directory;
 //!   `chart.rs`: its SVG charts.
@@ -26,6 +28,7 @@ mod measure;
 mod peer;
 mod real;
 mod report;
+mod shutdown;
 mod table;
 mod timers;
 mod verdicts;
@@ -253,8 +256,17 @@ fn main() -> ExitCode {
 
     let measuring = !cli.verdicts_only;
     let workloads = cancel_real::Workload::ALL;
+    // The shutdown runs on tokio's multi-thread scheduler: only when the
+    // run covers it.
+    let shutting_down = selected(&cli.runtime, RuntimeKind::TokioMultiThread.name());
+    let few = cli.quick || cli.verdicts_only;
     let steps = (entries.len() * cases.len()) as u64
         + real::steps(&entries, &workloads)
+        + if shutting_down {
+            shutdown::steps(few)
+        } else {
+            0
+        }
         + if measuring {
             measure::steps(&targets, plan.rounds) + 1
         } else {
@@ -277,17 +289,19 @@ fn main() -> ExitCode {
         (Measurements::default(), peer)
     };
     // Fewest samples without latencies: the verdicts need only one or two.
-    let real_rows = real::run(
-        &entries,
-        &workloads,
-        cli.quick || cli.verdicts_only,
-        &progress,
-    );
+    let real_rows = real::run(&entries, &workloads, few, &progress);
+    let shutdown = if shutting_down {
+        shutdown::run(few, &progress)
+    } else {
+        Vec::new()
+    };
     progress.finish_and_clear();
 
-    let all_pass = verdicts.iter().all(|v| v.pass) && real_rows.iter().all(|r| r.pass);
+    let all_pass = verdicts.iter().all(|v| v.pass)
+        && real_rows.iter().all(|r| r.pass)
+        && shutdown.iter().all(|r| r.pass);
     let real = real_rows.iter().map(real::Real::of).collect();
-    let report = report::Report::new(&entries, verdicts, &measured, &peer, real, before);
+    let report = report::Report::new(&entries, verdicts, &measured, &peer, real, shutdown, before);
     let files = match report::write(&out_dir, &report, &measured, &peer) {
         Ok(files) => files,
         Err(e) => {
@@ -346,7 +360,7 @@ fn update_docs(out: &std::path::Path) -> Result<Vec<PathBuf>, String> {
     let read = |path: &std::path::Path| {
         std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let splices: [(&str, &[(&str, &str)]); 5] = [
+    let splices: [(&str, &[(&str, &str)]); 6] = [
         (
             "README.md",
             &[
@@ -371,6 +385,7 @@ fn update_docs(out: &std::path::Path) -> Result<Vec<PathBuf>, String> {
             &[("lab-capabilities", "capabilities.md")],
         ),
         ("docs/real-work.md", &[("lab-real", "real.md")]),
+        ("docs/shutdown.md", &[("lab-shutdown", "shutdown.md")]),
     ];
     let mut updated = Vec::new();
     for (doc, blocks) in splices {
@@ -489,6 +504,13 @@ fn print_tables(
     )?;
     if !report.real.is_empty() {
         writeln!(out, "## Real work\n\n{}", report.real_block())?;
+    }
+    if !report.shutdown.is_empty() {
+        writeln!(
+            out,
+            "## Graceful shutdown under load\n\n{}",
+            report.shutdown_block()
+        )?;
     }
     if !report.latency.is_empty() {
         writeln!(out, "## Latency\n\n{}", table::latency(report))?;

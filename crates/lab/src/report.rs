@@ -36,6 +36,8 @@ pub(crate) struct Report {
     /// Real work (a socket, a child, a query, a file) per strategy ×
     /// runtime: what the cancel did to the resource, and how soon.
     pub(crate) real: Vec<crate::real::Real>,
+    /// A hyper server shut down under load, one row per way.
+    pub(crate) shutdown: Vec<crate::shutdown::Shutdown>,
 }
 
 /// Where and when the run happened.
@@ -297,6 +299,7 @@ impl Report {
         measured: &Measurements,
         peer: &Peer,
         real: Vec<crate::real::Real>,
+        shutdown: Vec<crate::shutdown::Shutdown>,
         before: Conditions,
     ) -> Report {
         let mut runtimes: Vec<&'static str> = Vec::new();
@@ -394,7 +397,25 @@ impl Report {
                 latency: peer_latency,
             },
             real,
+            shutdown,
         }
+    }
+
+    /// The shutdown block `docs/shutdown.md` shows: where and when it ran,
+    /// and the table.
+    pub(crate) fn shutdown_block(&self) -> String {
+        let m = &self.machine;
+        format!(
+            "Observed on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`, \
+             on tokio's multi-thread runtime (two workers).\n\n{}",
+            m.date,
+            m.cpu,
+            m.cpus,
+            m.os,
+            m.arch,
+            m.rustc,
+            crate::shutdown::table(&self.shutdown),
+        )
     }
 
     /// The real-work block the README and `docs/real-work.md` show: where
@@ -530,6 +551,10 @@ impl Report {
             out.push_str(&details.join("\n"));
             out.push('\n');
         }
+        if !self.shutdown.is_empty() {
+            out.push_str("\n## Graceful shutdown under load\n\n");
+            out.push_str(&crate::shutdown::table(&self.shutdown));
+        }
         if !charts.is_empty() {
             out.push_str("\n## Charts\n\n");
             for chart in charts {
@@ -571,9 +596,10 @@ pub(crate) fn print_json(report: &Report) -> std::io::Result<()> {
 
 /// Every file a report can consist of: the charts, `latency.md` and
 /// `timers.md` only when latency was measured, `lateness.md` only when I3
-/// ran. `verdicts.md`, `capabilities.md`, `lateness.md`, `latency.md` and
-/// `timers.md` are the blocks the README and docs show.
-pub(crate) const FILES: [&str; 13] = [
+/// ran. `verdicts.md`, `capabilities.md`, `lateness.md`, `latency.md`,
+/// `timers.md`, `real.md` and `shutdown.md` are the blocks the README and
+/// docs show.
+pub(crate) const FILES: [&str; 14] = [
     "report.md",
     "report.json",
     "verdicts.md",
@@ -582,6 +608,7 @@ pub(crate) const FILES: [&str; 13] = [
     "latency.md",
     "timers.md",
     "real.md",
+    "shutdown.md",
     "latency.svg",
     "overshoot.svg",
     "overshoot-1ms.svg",
@@ -658,6 +685,9 @@ fn write_all(
     }
     if !report.real.is_empty() {
         files.push(put(dir.join("real.md"), &report.real_block())?);
+    }
+    if !report.shutdown.is_empty() {
+        files.push(put(dir.join("shutdown.md"), &report.shutdown_block())?);
     }
     files.extend(charts);
     Ok(files)

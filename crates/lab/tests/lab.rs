@@ -2,9 +2,9 @@
 //! (`ARCHITECTURE.md`, "Report format") with every field filled, write the
 //! report directory, and produce exactly the verdict blocks the README and
 //! docs show (they are a run's output, not typing). `CANCEL_LAB_BLESS=1`
-//! rewrites those blocks from this run, and the I3 lateness blocks too,
-//! whose real-time figures differ from run to run and so are never
-//! compared; the latency blocks come from a full
+//! rewrites those blocks from this run, and the I3 lateness, real-work and
+//! shutdown blocks too, whose real-time figures differ from run to run and
+//! so are never compared; the latency blocks come from a full
 //! `cargo run --release -- --update-docs`.
 
 #[path = "../src/blocks.rs"]
@@ -403,6 +403,52 @@ fn real_work_has_a_row_per_workload_strategy_and_runtime_each_as_predicted() {
     }
 }
 
+/// The shutdown step: one row per way, the lab's thousand requests, and
+/// each way as it promises: the graceful ways answer every request (the
+/// stragglers 503, with a reason) and leave nothing alive, abort leaves
+/// nothing alive and loses what was in flight; no connection after the
+/// signal is served.
+#[test]
+fn shutdown_has_a_row_per_way_each_as_promised() {
+    let r = &run().report;
+    let rows = r["shutdown"].as_array().expect("shutdown is an array");
+    let ways: Vec<&str> = rows.iter().filter_map(|w| w["way"].as_str()).collect();
+    assert_eq!(ways, ["token + tracker", "scope", "abort"]);
+    for row in rows {
+        let n = |k: &str| row[k].as_u64().unwrap_or_else(|| panic!("{k} in {row}"));
+        assert_eq!(row["pass"], true, "{row}");
+        assert_eq!(row["detail"], "", "{row}");
+        assert!(n("runs") >= 1, "{row}");
+        assert_eq!(n("requests"), 1_000, "{row}");
+        let (runs, requests, stragglers) = (n("runs"), n("requests"), n("stragglers"));
+        assert!(stragglers > 0 && stragglers < requests, "{row}");
+        assert!(n("work_ns") < n("grace_ns"), "{row}");
+        assert_eq!(n("alive_after"), 0, "{row}");
+        assert_eq!(n("answered_after_signal"), 0, "{row}");
+        assert_eq!(n("refused") + n("unanswered"), n("probes"), "{row}");
+        assert!(n("probes") > 0, "{row}");
+        let times = row["quiescence_ns"].as_array().expect("quiescence_ns");
+        assert_eq!(times.len() as u64, runs, "{row}");
+        assert!(
+            n("quiescence_min_ns") <= n("quiescence_p50_ns")
+                && n("quiescence_p50_ns") <= n("quiescence_max_ns"),
+            "{row}"
+        );
+        if row["way"] == "abort" {
+            assert!(n("lost") >= runs * stragglers, "{row}");
+            assert_eq!(n("unavailable"), 0, "{row}");
+            assert_eq!(n("ok") + n("lost"), runs * requests, "{row}");
+        } else {
+            assert_eq!(n("lost"), 0, "{row}");
+            assert_eq!(n("unavailable"), runs * stragglers, "{row}");
+            assert_eq!(n("ok"), runs * (requests - stragglers), "{row}");
+            assert!(n("quiescence_min_ns") >= n("grace_ns"), "{row}");
+            let reasons = row["unavailable_reasons"].as_array().expect("reasons");
+            assert_eq!(reasons.len(), 1, "{row}");
+        }
+    }
+}
+
 #[test]
 fn the_report_directory_holds_the_report_and_its_charts() {
     let run = run();
@@ -415,6 +461,7 @@ fn the_report_directory_holds_the_report_and_its_charts() {
         "latency.md",
         "timers.md",
         "real.md",
+        "shutdown.md",
     ] {
         let text = std::fs::read_to_string(run.dir.join(file)).unwrap_or_default();
         assert!(!text.is_empty(), "{file} was written");
@@ -483,6 +530,22 @@ fn readme_and_docs_tables_match_this_run() {
             assert!(
                 shown.contains("| workload | strategy |"),
                 "{doc}'s lab-real block holds the real-work table"
+            );
+        }
+    }
+    {
+        let doc = "docs/shutdown.md";
+        let path = repo(doc);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{doc}: {e}"));
+        let shown = blocks::get(&text, "lab-shutdown").unwrap_or_else(|e| panic!("{doc}: {e}"));
+        if bless {
+            let blessed = blocks::replace(&text, "lab-shutdown", &generated("shutdown.md"))
+                .expect("the block exists");
+            std::fs::write(&path, blessed).expect("the doc is writable");
+        } else {
+            assert!(
+                shown.contains("| way | requests |"),
+                "{doc}'s lab-shutdown block holds the shutdown table"
             );
         }
     }

@@ -11,9 +11,12 @@
 //! handler, the floor `http_disconnect`), and whether the work stopped.
 //!
 //! The module also holds what the other HTTP code of the crate and its tests
-//! share: [`serve_connection`] (one connection, any handler), [`get`] (one
-//! request on a fresh connection) and [`Work`], background work in every
-//! strategy's form that parks until it is stopped or released.
+//! share: [`serve_connection`] (one connection, any handler) and
+//! [`serve_connection_until`] (the same, closed gracefully on a signal),
+//! [`get`] (one request on a fresh connection, then hang up) and
+//! [`get_keep_alive`] (one request, then keep the connection open until the
+//! server closes it), and [`Work`], background work in every strategy's
+//! form that parks until it is stopped or released.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -63,45 +66,132 @@ where
     F: Fn(Request<Incoming>) -> Fut,
     Fut: Future<Output = Response<Body>>,
 {
+    serve_connection_until(stream, handler, std::future::pending()).await
+}
+
+/// [`serve_connection`], closed gracefully once `shutdown` completes: the
+/// request in flight, if any, is answered, then the connection closes (an
+/// idle keep-alive connection closes at once). Returns when it has closed.
+///
+/// # Cancel safety
+///
+/// As [`serve_connection`]: dropping this future closes the connection and
+/// drops the handler's future in flight.
+pub async fn serve_connection_until<F, Fut, S>(
+    stream: TcpStream,
+    handler: F,
+    shutdown: S,
+) -> Result<(), hyper::Error>
+where
+    F: Fn(Request<Incoming>) -> Fut,
+    Fut: Future<Output = Response<Body>>,
+    S: Future<Output = ()>,
+{
     let service = hyper::service::service_fn(move |req| {
         let answer = handler(req);
         async move { Ok::<_, Infallible>(answer.await) }
     });
-    hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), service)
-        .await
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let mut conn = pin!(conn);
+    tokio::select! {
+        served = conn.as_mut() => served,
+        () = shutdown => {
+            // Not dropped, which would lose the request in flight: told to
+            // answer it, then close.
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    }
+}
+
+/// What a client saw: the status and body of its answer, and whether the
+/// server then closed the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The response's status.
+    pub status: StatusCode,
+    /// The response's body, as text.
+    pub body: String,
+    /// The server closed the connection after the answer (a client that
+    /// hangs up itself, [`get`]'s, never waits to see it: `false`).
+    pub closed_by_server: bool,
 }
 
 /// Sends `GET path` on a fresh connection to `addr` and returns the status
-/// and body.
+/// and body; the client hangs up once it has them.
 ///
 /// # Cancel safety
 ///
 /// Dropping this future closes the connection: the server sees the client
 /// hang up.
 pub async fn get(addr: SocketAddr, path: &str) -> Result<(StatusCode, String), BoxError> {
+    let answer = exchange(addr, path, None).await?;
+    Ok((answer.status, answer.body))
+}
+
+/// Sends `GET path` on a fresh keep-alive connection to `addr`, then keeps
+/// the connection open, as a browser or a pooled client does, until the
+/// server closes it or `limit` passes. An error is a request that got no
+/// response (refused, or the connection closed before the answer).
+///
+/// # Cancel safety
+///
+/// Dropping this future closes the connection: the server sees the client
+/// hang up.
+pub async fn get_keep_alive(
+    addr: SocketAddr,
+    path: &str,
+    limit: Duration,
+) -> Result<Answer, BoxError> {
+    exchange(addr, path, Some(limit)).await
+}
+
+/// One request on a fresh connection; with `keep_open`, the connection is
+/// then held open for at most that long, until the server closes it.
+async fn exchange(
+    addr: SocketAddr,
+    path: &str,
+    keep_open: Option<Duration>,
+) -> Result<Answer, BoxError> {
     let stream = TcpStream::connect(addr).await?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     let request = Request::get(path)
         .header(hyper::header::HOST, addr.to_string())
         .body(Empty::<Bytes>::new())?;
-    let exchange = async {
-        let response = sender.send_request(request).await?;
-        let status = response.status();
-        let body = response.into_body().collect().await?.to_bytes();
-        Ok::<_, BoxError>((status, String::from_utf8_lossy(&body).into_owned()))
-    };
     let mut conn = pin!(conn);
-    let mut exchange = pin!(exchange);
-    // The connection must be driven for the exchange to progress; it ends
-    // (the server closed) only after the response or with an error.
-    tokio::select! {
-        done = &mut exchange => done,
-        closed = conn.as_mut() => {
-            closed?;
-            exchange.await
+    let mut closed = false;
+    let (status, body) = {
+        let exchange = async {
+            let response = sender.send_request(request).await?;
+            let status = response.status();
+            let body = response.into_body().collect().await?.to_bytes();
+            Ok::<_, BoxError>((status, String::from_utf8_lossy(&body).into_owned()))
+        };
+        let mut exchange = pin!(exchange);
+        // The connection must be driven for the exchange to progress; it ends
+        // (the server closed) only after the response or with an error.
+        tokio::select! {
+            done = &mut exchange => done?,
+            ended = conn.as_mut() => {
+                closed = true;
+                ended?;
+                exchange.await?
+            }
         }
+    };
+    if let (Some(limit), false) = (keep_open, closed) {
+        // `sender` lives on, so the client does not hang up: only the server
+        // ends the connection now.
+        closed = tokio::time::timeout(limit, conn.as_mut()).await.is_ok();
     }
+    // The client hangs up now, if the server has not closed first.
+    drop(sender);
+    Ok(Answer {
+        status,
+        body,
+        closed_by_server: closed && keep_open.is_some(),
+    })
 }
 
 /// How long background work runs at most if nothing stops or releases it,

@@ -24,6 +24,7 @@ pub mod child;
 pub mod file;
 pub mod http;
 pub mod query;
+pub mod shutdown;
 pub mod tcp;
 
 use std::fmt;

@@ -30,7 +30,11 @@ pub struct ChildSpec {
 // nothing does.
 #[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
 impl ChildSpec {
-    fn command(&self) -> std::process::Command {
+    /// The standard library's command for this child, its standard streams
+    /// null: what each runtime's command is made from, and what blocking
+    /// work spawns itself. `kill_on_drop` has no meaning there: a dropped
+    /// `std::process::Child` is neither killed nor reaped.
+    pub fn command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(&self.program);
         cmd.args(&self.args)
             .stdin(std::process::Stdio::null())
