@@ -16,8 +16,11 @@
 //! between checks, or spins → its join returned), `timer-sleep/<runtime>`
 //! and `timer-timeout/<runtime>` (the runtime's own timer to the 100 µs
 //! deadline of `timeout_overshoot`, awaited alone or as a timeout around a
-//! future that never completes: how late it returned), `atomic-store/spinner` (a store → seen by a spinning
-//! thread) and `sleep-overshoot` (a thread's `std::thread::sleep` to the same
+//! future that never completes: how late it returned),
+//! `precise-sleep/<runtime>` (`cancel_timer::sleep` to the same deadline,
+//! awaited on that runtime: the precise timer's floor; the lab's 1 ms timer
+//! floors are not benched), `atomic-store/spinner` (a store → seen by a
+//! spinning thread) and `sleep-overshoot` (a thread's `std::thread::sleep` to the same
 //! deadline, a reference row). A floor with two ways is the cheaper of its
 //! ids (`Floor::bench_ids`); `examples/summary.rs` takes that minimum.
 
@@ -36,7 +39,7 @@ fn floors(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(100))
         .measurement_time(Duration::from_millis(700))
         .sample_size(20);
-    for probe in Probe::all() {
+    for probe in Probe::benched() {
         // Built once per probe (a runtime of its kind), reused by its ids.
         let mut built: Option<Box<dyn Sampler>> = None;
         for &reading in probe.readings() {

@@ -10,7 +10,12 @@
 //! the setup. `cancel_to_stopped` ends at a timestamp taken inside the work's
 //! own `Drop`, so it is the stop's effect, not its confirmation.
 //! `timeout_overshoot` runs parked work with a 100 µs deadline and times the
-//! deadline → `TimedOut`. `wrap_overhead` times a batch of `run_with_timeout`
+//! deadline → `TimedOut`, with each timer source: the runtime's own
+//! (`run_with_timeout`, ids `<strategy>/<runtime>`) and cancel-timer's
+//! (`run_until` with `cancel_timer::sleep`, ids `<strategy>/<runtime>/precise`);
+//! the lab adds a 1 ms deadline. Its measurement time is shorter than the
+//! other groups' (a timeout takes a millisecond on tokio and its figures
+//! move little), so two sources cost `cargo bench` about what one did. `wrap_overhead` times a batch of `run_with_timeout`
 //! around a ready future and subtracts a batch of plain awaits of it.
 //! Sampling is flat (every sample the same iteration count): the samples are
 //! independent stops, not a growing loop. The scenario code is the library's,
@@ -20,7 +25,7 @@ mod common;
 
 use std::time::Duration;
 
-use cancel_benches::{Measure, measure, targets, total};
+use cancel_benches::{Deadline, Measure, Timer, TimerSource, measure, targets, total};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
 
@@ -59,9 +64,21 @@ fn cancel_to_confirmed(c: &mut Criterion) {
 }
 
 fn timeout_overshoot(c: &mut Criterion) {
-    per_target(c, "timeout_overshoot", |m, iters| {
-        total(m.timeout_overshoot(iters))
-    });
+    let mut group = c.benchmark_group("timeout_overshoot");
+    configure(&mut group);
+    group.measurement_time(Duration::from_millis(400));
+    for target in targets() {
+        // One runtime per target, shared by its two timer sources.
+        let mut built: Option<Box<dyn Measure>> = None;
+        for source in TimerSource::ALL {
+            let timer = Timer::new(source, Deadline::Micros100);
+            group.bench_function(target.timer_id(timer), |b| {
+                let m = built.get_or_insert_with(|| measure(target));
+                b.iter_custom(|iters| total(m.timeout_overshoot(timer, iters)));
+            });
+        }
+    }
+    group.finish();
 }
 
 fn wrap_overhead(c: &mut Criterion) {

@@ -18,8 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use cancel_benches::floors::Floor;
-use cancel_benches::{Metric, Target};
-use cancel_conformance::{RuntimeKind, StrategyKind};
+use cancel_benches::{Metric, Target, targets};
 use serde_json::Value;
 
 /// `full_id` → median in nanoseconds, for every benchmark criterion saved.
@@ -60,13 +59,15 @@ fn human(ns: f64) -> String {
     }
 }
 
-/// `<strategy>/<runtime>` as a target, when the runtime is one we know.
-fn target(id: &str) -> Option<Target> {
-    let (strategy, runtime) = id.split_once('/')?;
-    Some(Target::new(
-        StrategyKind::from_name(strategy)?,
-        RuntimeKind::from_name(runtime)?,
-    ))
+/// The target and metric of id `short` in the group named `group`:
+/// `<strategy>/<runtime>`, in `timeout_overshoot` with its timer's suffix
+/// (`select/smol/precise`).
+fn target(group: &str, short: &str) -> Option<(Target, Metric)> {
+    Metric::ALL
+        .into_iter()
+        .filter(|m| m.name() == group)
+        .flat_map(|m| targets().into_iter().map(move |t| (t, m)))
+        .find(|(t, m)| m.timer().map_or_else(|| t.id(), |timer| t.timer_id(timer)) == short)
 }
 
 fn main() {
@@ -105,15 +106,14 @@ fn main() {
             println!("| `{}` | {} | {} |", f.name(), ids.join(", "), human(ns));
         }
     }
-    for metric in Metric::ALL {
-        println!(
-            "\n## `{}`\n\n| id | median | floor | ÷ floor |\n| --- | --- | --- | --- |",
-            metric.name()
-        );
-        let prefix = format!("{}/", metric.name());
+    let mut groups: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+    groups.dedup();
+    for group in groups {
+        println!("\n## `{group}`\n\n| id | median | floor | ÷ floor |\n| --- | --- | --- | --- |");
+        let prefix = format!("{group}/");
         for (id, &ns) in all.iter().filter(|(id, _)| id.starts_with(&prefix)) {
             let short = &id[prefix.len()..];
-            let against = target(short).map(|t| Floor::of(t, metric));
+            let against = target(group, short).map(|(t, metric)| Floor::of(t, metric));
             let (name, ratio) = match against.and_then(|f| Some((f, floor(f)?))) {
                 Some((f, floor_ns)) if floor_ns > 0.0 => {
                     (format!("`{}`", f.name()), format!("{:.1}×", ns / floor_ns))

@@ -15,7 +15,8 @@
 //! | [`Floor::TaskStop`] | [`Mechanism::TaskWake`], [`Mechanism::TaskAbort`] (the cheaper) | `cancel_to_stopped` of async work on that runtime |
 //! | [`Floor::TaskJoin`] | the same | `cancel_to_confirmed` of async work on that runtime |
 //! | [`Floor::BlockingJoin`] | [`Mechanism::BlockingJoin`], [`Mechanism::BlockingSpinJoin`] (the cheaper) | `cancel_to_confirmed` of work on blocking threads |
-//! | [`Floor::Timer`] | [`Mechanism::Sleep`], [`Mechanism::Timeout`] (the cheaper) | `timeout_overshoot` on that runtime |
+//! | [`Floor::Timer`] with the runtime's timer | [`Mechanism::Sleep`], [`Mechanism::Timeout`] (the cheaper) | `timeout_overshoot` on that runtime with its own timer, at the same deadline |
+//! | [`Floor::Timer`] with the precise timer | [`Mechanism::PreciseSleep`] | `timeout_overshoot` on that runtime with `cancel-timer`, at the same deadline |
 //! | [`Floor::AtomicStoreSpinner`] | [`atomic_store_to_spinner`] | `cancel_to_stopped` of work on blocking threads |
 //! | [`Floor::SleepOvershoot`] | [`sleep_overshoot`] | nothing: a reference row beside the timers |
 //!
@@ -36,7 +37,7 @@ use cancel_harness::runtime::{
 };
 
 use crate::work::{Marks, Parked, until_parked};
-use crate::{Metric, OVERSHOOT_DEADLINE, Target};
+use crate::{Deadline, Metric, OVERSHOOT_DEADLINE, Target, Timer, TimerSource};
 
 /// A bare mechanism measured on one runtime, with no strategy around it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,36 +58,70 @@ pub enum Mechanism {
     /// The same with a closure that spins on the flag without yielding, so
     /// it holds its core and sees the store at once.
     BlockingSpinJoin,
-    /// The runtime's own sleep to [`OVERSHOOT_DEADLINE`], awaited in
-    /// `block_on` with no work: tokio's `sleep`, async-io's `Timer`.
-    Sleep,
-    /// The runtime's own timeout of [`OVERSHOOT_DEADLINE`] around a future
-    /// that never completes (tokio `time::timeout`, async-std
-    /// `future::timeout`, smol `or` with an async-io `Timer`): the shape
-    /// every timeout has, with no work in it.
-    Timeout,
+    /// The runtime's own sleep to the deadline, awaited in `block_on` with
+    /// no work: tokio's `sleep`, async-io's `Timer`.
+    Sleep(Deadline),
+    /// The runtime's own timeout to the deadline around a future that never
+    /// completes (tokio `time::timeout`, async-std `future::timeout`, smol
+    /// `or` with an async-io `Timer`): the shape every timeout has, with no
+    /// work in it.
+    Timeout(Deadline),
+    /// `cancel_timer::sleep` to the deadline, awaited in `block_on` with no
+    /// work: the precise timer's thread wakes the runtime's task.
+    PreciseSleep(Deadline),
 }
 
 impl Mechanism {
-    /// Every mechanism, in report order.
-    pub const ALL: [Mechanism; 6] = [
-        Mechanism::TaskWake,
-        Mechanism::TaskAbort,
-        Mechanism::BlockingJoin,
-        Mechanism::BlockingSpinJoin,
-        Mechanism::Sleep,
-        Mechanism::Timeout,
-    ];
+    /// Every mechanism, in report order: the task and blocking ones, then
+    /// per deadline the timers.
+    pub fn all() -> Vec<Mechanism> {
+        let timers = Deadline::ALL.into_iter().flat_map(|d| {
+            [
+                Mechanism::Sleep(d),
+                Mechanism::Timeout(d),
+                Mechanism::PreciseSleep(d),
+            ]
+        });
+        [
+            Mechanism::TaskWake,
+            Mechanism::TaskAbort,
+            Mechanism::BlockingJoin,
+            Mechanism::BlockingSpinJoin,
+        ]
+        .into_iter()
+        .chain(timers)
+        .collect()
+    }
 
-    /// The report name.
+    /// The report name, without the deadline.
     pub const fn name(self) -> &'static str {
         match self {
             Mechanism::TaskWake => "task_wake",
             Mechanism::TaskAbort => "task_abort",
             Mechanism::BlockingJoin => "blocking_join",
             Mechanism::BlockingSpinJoin => "blocking_spin_join",
-            Mechanism::Sleep => "sleep",
-            Mechanism::Timeout => "timeout",
+            Mechanism::Sleep(_) => "sleep",
+            Mechanism::Timeout(_) => "timeout",
+            Mechanism::PreciseSleep(_) => "precise_sleep",
+        }
+    }
+
+    /// A timer's deadline.
+    pub const fn deadline(self) -> Option<Deadline> {
+        match self {
+            Mechanism::Sleep(d) | Mechanism::Timeout(d) | Mechanism::PreciseSleep(d) => Some(d),
+            Mechanism::TaskWake
+            | Mechanism::TaskAbort
+            | Mechanism::BlockingJoin
+            | Mechanism::BlockingSpinJoin => None,
+        }
+    }
+
+    /// The name's suffix for the deadline: none, or `/1ms`.
+    const fn suffix(self) -> &'static str {
+        match self.deadline() {
+            Some(d) => d.suffix(),
+            None => "",
         }
     }
 
@@ -96,8 +131,9 @@ impl Mechanism {
             Mechanism::TaskAbort => "task-abort",
             Mechanism::BlockingJoin => "blocking-join",
             Mechanism::BlockingSpinJoin => "blocking-spin-join",
-            Mechanism::Sleep => "timer-sleep",
-            Mechanism::Timeout => "timer-timeout",
+            Mechanism::Sleep(_) => "timer-sleep",
+            Mechanism::Timeout(_) => "timer-timeout",
+            Mechanism::PreciseSleep(_) => "precise-sleep",
         }
     }
 }
@@ -158,15 +194,29 @@ impl Probe {
     pub fn all() -> Vec<Probe> {
         RuntimeKind::ALL
             .into_iter()
-            .flat_map(|rt| Mechanism::ALL.map(|m| Probe::On(m, rt)))
+            .flat_map(|rt| Mechanism::all().into_iter().map(move |m| Probe::On(m, rt)))
             .chain([Probe::AtomicStoreSpinner, Probe::Nanosleep])
             .collect()
     }
 
-    /// The report name: `task_wake/smol`, `atomic_store_spinner`, ….
+    /// The probes `cargo bench` measures (group `floors`): every one but
+    /// the timers to 1 ms, which only the lab samples (criterion's
+    /// `timeout_overshoot` is taken at 100 µs, to keep `cargo bench` short).
+    pub fn benched() -> Vec<Probe> {
+        Probe::all()
+            .into_iter()
+            .filter(|p| match p {
+                Probe::On(m, _) => m.deadline().is_none_or(|d| d == Deadline::Micros100),
+                Probe::AtomicStoreSpinner | Probe::Nanosleep => true,
+            })
+            .collect()
+    }
+
+    /// The report name: `task_wake/smol`, `sleep/smol/1ms`,
+    /// `precise_sleep/smol`, `atomic_store_spinner`, ….
     pub fn name(self) -> String {
         match self {
-            Probe::On(m, rt) => format!("{}/{}", m.name(), rt.name()),
+            Probe::On(m, rt) => format!("{}/{}{}", m.name(), rt.name(), m.suffix()),
             Probe::AtomicStoreSpinner => "atomic_store_spinner".to_owned(),
             Probe::Nanosleep => "sleep_overshoot".to_owned(),
         }
@@ -174,7 +224,8 @@ impl Probe {
 
     /// The criterion id in group `floors` of this probe read at `r`:
     /// `task-wake/smol/drop`, `task-wake/smol/join`, `blocking-join/smol`,
-    /// `timer-sleep/smol`, `timer-timeout/smol`, `atomic-store/spinner`,
+    /// `timer-sleep/smol`, `timer-timeout/smol`, `precise-sleep/smol`
+    /// (`/1ms` after a timer's at 1 ms), `atomic-store/spinner`,
     /// `sleep-overshoot`.
     pub fn bench_id(self, r: Reading) -> String {
         match (self, r) {
@@ -185,7 +236,7 @@ impl Probe {
                 };
                 format!("{}/{}/{end}", m.bench_name(), rt.name())
             }
-            (Probe::On(m, rt), _) => format!("{}/{}", m.bench_name(), rt.name()),
+            (Probe::On(m, rt), _) => format!("{}/{}{}", m.bench_name(), rt.name(), m.suffix()),
             (Probe::AtomicStoreSpinner, _) => "atomic-store/spinner".to_owned(),
             (Probe::Nanosleep, _) => "sleep-overshoot".to_owned(),
         }
@@ -201,8 +252,9 @@ impl Probe {
             Probe::On(
                 Mechanism::BlockingJoin
                 | Mechanism::BlockingSpinJoin
-                | Mechanism::Sleep
-                | Mechanism::Timeout,
+                | Mechanism::Sleep(_)
+                | Mechanism::Timeout(_)
+                | Mechanism::PreciseSleep(_),
                 _,
             )
             | Probe::Nanosleep => &[Reading::Returned],
@@ -258,9 +310,11 @@ pub enum Floor {
     /// canceller's await of it returned: the cheaper of
     /// [`Mechanism::BlockingJoin`] and [`Mechanism::BlockingSpinJoin`].
     BlockingJoin(RuntimeKind),
-    /// The runtime's own timer: deadline → the await returned, the cheaper
-    /// of [`Mechanism::Sleep`] and [`Mechanism::Timeout`].
-    Timer(RuntimeKind),
+    /// A timer on the runtime: deadline → the await returned. For the
+    /// runtime's own timer the cheaper of [`Mechanism::Sleep`] and
+    /// [`Mechanism::Timeout`], for the precise one
+    /// [`Mechanism::PreciseSleep`], each to the timer's deadline.
+    Timer(RuntimeKind, Timer),
     /// An atomic store → seen by a thread spinning on loads.
     AtomicStoreSpinner,
     /// `std::thread::sleep` to the deadline: a reference row beside the
@@ -270,8 +324,8 @@ pub enum Floor {
 }
 
 impl Floor {
-    /// Every floor, in report order: per runtime its four, then the two
-    /// that need no runtime.
+    /// Every floor, in report order: per runtime its three stops and a
+    /// timer per [`Timer`], then the two that need no runtime.
     pub fn all() -> Vec<Floor> {
         RuntimeKind::ALL
             .into_iter()
@@ -280,21 +334,23 @@ impl Floor {
                     Floor::TaskStop(rt),
                     Floor::TaskJoin(rt),
                     Floor::BlockingJoin(rt),
-                    Floor::Timer(rt),
                 ]
+                .into_iter()
+                .chain(Timer::ALL.map(|t| Floor::Timer(rt, t)))
             })
             .chain([Floor::AtomicStoreSpinner, Floor::SleepOvershoot])
             .collect()
     }
 
     /// The report name (`floors[].name` of the lab's JSON):
-    /// `task_stop/smol`, `timer/tokio-multi-thread`, `atomic_store_spinner`, ….
+    /// `task_stop/smol`, `timer/tokio-multi-thread` (its own timer, 100 µs),
+    /// `timer/smol/precise/1ms` ([`Timer::suffix`]), `atomic_store_spinner`, ….
     pub fn name(self) -> String {
         match self {
             Floor::TaskStop(rt) => format!("task_stop/{}", rt.name()),
             Floor::TaskJoin(rt) => format!("task_join/{}", rt.name()),
             Floor::BlockingJoin(rt) => format!("blocking_join/{}", rt.name()),
-            Floor::Timer(rt) => format!("timer/{}", rt.name()),
+            Floor::Timer(rt, t) => format!("timer/{}{}", rt.name(), t.suffix()),
             Floor::AtomicStoreSpinner => "atomic_store_spinner".to_owned(),
             Floor::SleepOvershoot => "sleep_overshoot".to_owned(),
         }
@@ -306,7 +362,7 @@ impl Floor {
             Floor::TaskStop(rt)
             | Floor::TaskJoin(rt)
             | Floor::BlockingJoin(rt)
-            | Floor::Timer(rt) => Some(rt),
+            | Floor::Timer(rt, _) => Some(rt),
             Floor::AtomicStoreSpinner | Floor::SleepOvershoot => None,
         }
     }
@@ -335,13 +391,17 @@ impl Floor {
                 ],
                 Reading::Returned,
             ),
-            Floor::Timer(rt) => (
-                vec![
-                    Probe::On(Mechanism::Sleep, rt),
-                    Probe::On(Mechanism::Timeout, rt),
-                ],
-                Reading::Returned,
-            ),
+            Floor::Timer(rt, t) => {
+                let d = t.deadline;
+                let probes = match t.source {
+                    TimerSource::Runtime => vec![
+                        Probe::On(Mechanism::Sleep(d), rt),
+                        Probe::On(Mechanism::Timeout(d), rt),
+                    ],
+                    TimerSource::Precise => vec![Probe::On(Mechanism::PreciseSleep(d), rt)],
+                };
+                (probes, Reading::Returned)
+            }
             Floor::AtomicStoreSpinner => (vec![Probe::AtomicStoreSpinner], Reading::Ended),
             Floor::SleepOvershoot => (vec![Probe::Nanosleep], Reading::Returned),
         }
@@ -369,10 +429,18 @@ impl Floor {
                 "the canceller, in `block_on` on {rt}, sets a flag that a closure on {} checks in a loop (yielding between checks, or spinning, whichever is cheaper), then awaits its join handle: the pool thread ends and wakes the canceller",
                 blocking_pool(rt)
             ),
-            Floor::Timer(rt) => format!(
-                "{} to the 100 µs deadline, awaited in `block_on` on {rt} with no work (directly, or as the runtime's timeout around a future that never completes, whichever is cheaper): deadline → the await returned",
-                timer(rt)
-            ),
+            Floor::Timer(rt, t) => match t.source {
+                TimerSource::Runtime => format!(
+                    "{} to the {} deadline, awaited in `block_on` on {rt} with no work (directly, or as the runtime's timeout around a future that never completes, whichever is cheaper): deadline → the await returned",
+                    timer(rt),
+                    t.deadline.label()
+                ),
+                TimerSource::Precise => format!(
+                    "`cancel_timer::sleep` (one timer thread blocked on a `timerfd` wakes the task's waker) to the {} deadline, awaited in `block_on` on {rt} with no work: deadline → the await returned; {}",
+                    t.deadline.label(),
+                    executor_of_timer(rt)
+                ),
+            },
             Floor::AtomicStoreSpinner => {
                 "an atomic store → seen by another thread spinning on loads".to_owned()
             }
@@ -391,7 +459,7 @@ impl Floor {
         // and its canceller awaits a blocking pool's join handle.
         let on_threads = facts(target.strategy, rt).on_blocking_threads;
         match metric {
-            Metric::TimeoutOvershoot => Floor::Timer(rt),
+            Metric::TimeoutOvershoot(t) => Floor::Timer(rt, t),
             Metric::CancelToStopped if on_threads => Floor::AtomicStoreSpinner,
             Metric::CancelToConfirmed if on_threads => Floor::BlockingJoin(rt),
             Metric::CancelToStopped => Floor::TaskStop(rt),
@@ -426,6 +494,21 @@ fn blocking_pool(rt: RuntimeKind) -> &'static str {
         }
         RuntimeKind::AsyncStd => "async-std's blocking pool (`spawn_blocking`)",
         RuntimeKind::Smol => "the `blocking` crate's pool (`unblock`)",
+    }
+}
+
+/// Who the precise timer's thread wakes on `rt`.
+fn executor_of_timer(rt: RuntimeKind) -> &'static str {
+    match rt {
+        RuntimeKind::TokioCurrentThread => {
+            "the wake unparks the `block_on` thread, which runs the executor"
+        }
+        RuntimeKind::TokioMultiThread => {
+            "the wake unparks the `block_on` thread (the awaiting task is `block_on`'s own future)"
+        }
+        RuntimeKind::AsyncStd | RuntimeKind::Smol => {
+            "the wake unparks the `block_on` thread, asleep in async-io's reactor or parker"
+        }
     }
 }
 
@@ -491,16 +574,22 @@ pub(crate) async fn sample<H: RuntimeHandle>(rt: &H, mechanism: Mechanism) -> Pr
         Mechanism::TaskWake | Mechanism::TaskAbort => task(rt, mechanism).await,
         Mechanism::BlockingJoin => blocking_join(rt, false).await,
         Mechanism::BlockingSpinJoin => blocking_join(rt, true).await,
-        Mechanism::Sleep => {
-            let deadline = Instant::now() + OVERSHOOT_DEADLINE;
-            rt.sleep(OVERSHOOT_DEADLINE).await;
+        Mechanism::Sleep(d) => {
+            let after = d.duration();
+            let deadline = Instant::now() + after;
+            rt.sleep(after).await;
             ProbeSample::one(Instant::now().saturating_duration_since(deadline))
         }
-        Mechanism::Timeout => {
-            let deadline = Instant::now() + OVERSHOOT_DEADLINE;
-            let timed_out = rt
-                .timeout(OVERSHOOT_DEADLINE, std::future::pending::<()>())
-                .await;
+        Mechanism::PreciseSleep(d) => {
+            let after = d.duration();
+            let deadline = Instant::now() + after;
+            cancel_timer::sleep(after).await;
+            ProbeSample::one(Instant::now().saturating_duration_since(deadline))
+        }
+        Mechanism::Timeout(d) => {
+            let after = d.duration();
+            let deadline = Instant::now() + after;
+            let timed_out = rt.timeout(after, std::future::pending::<()>()).await;
             let late = Instant::now().saturating_duration_since(deadline);
             assert!(
                 timed_out.is_none(),
@@ -709,7 +798,7 @@ mod tests {
                 assert!(floor.is_paired(), "{floor:?} is a reference row");
                 assert!(Floor::all().contains(&floor), "{floor:?} is measured");
                 let expected = match (metric, on_threads) {
-                    (Metric::TimeoutOvershoot, _) => Floor::Timer(target.runtime),
+                    (Metric::TimeoutOvershoot(t), _) => Floor::Timer(target.runtime, t),
                     (Metric::CancelToStopped, true) => Floor::AtomicStoreSpinner,
                     (Metric::CancelToConfirmed, true) => Floor::BlockingJoin(target.runtime),
                     (Metric::CancelToStopped, false) => Floor::TaskStop(target.runtime),
@@ -728,20 +817,44 @@ mod tests {
     }
 
     #[test]
-    fn timer_floors_are_the_cheaper_of_a_sleep_and_a_timeout_on_their_runtime() {
+    fn timer_floors_are_their_own_timer_source_on_their_runtime_at_the_same_deadline() {
         for rt in RuntimeKind::ALL {
+            for d in Deadline::ALL {
+                assert_eq!(
+                    Floor::Timer(rt, Timer::new(TimerSource::Runtime, d)).probes(),
+                    (
+                        vec![
+                            Probe::On(Mechanism::Sleep(d), rt),
+                            Probe::On(Mechanism::Timeout(d), rt)
+                        ],
+                        Reading::Returned
+                    )
+                );
+                assert_eq!(
+                    Floor::Timer(rt, Timer::new(TimerSource::Precise, d)).probes(),
+                    (
+                        vec![Probe::On(Mechanism::PreciseSleep(d), rt)],
+                        Reading::Returned
+                    )
+                );
+            }
+            // The runtime's timer at 100 µs keeps the name it always had.
             assert_eq!(
-                Floor::Timer(rt).probes(),
-                (
-                    vec![
-                        Probe::On(Mechanism::Sleep, rt),
-                        Probe::On(Mechanism::Timeout, rt)
-                    ],
-                    Reading::Returned
-                )
+                Floor::Timer(rt, Timer::ALL[0]).name(),
+                format!("timer/{}", rt.name())
+            );
+            assert_eq!(
+                Floor::Timer(rt, Timer::new(TimerSource::Precise, Deadline::Millis1)).name(),
+                format!("timer/{}/precise/1ms", rt.name())
             );
         }
         assert!(!Floor::SleepOvershoot.is_paired());
+        // `cargo bench` measures every probe but the 1 ms timers.
+        let benched = Probe::benched();
+        for p in Probe::all() {
+            let at_1ms = matches!(p, Probe::On(m, _) if m.deadline() == Some(Deadline::Millis1));
+            assert_eq!(benched.contains(&p), !at_1ms, "{p:?}");
+        }
     }
 
     #[test]

@@ -11,12 +11,12 @@
 //! |---|---|---|
 //! | `cancel_to_stopped` | [`Measure::cancel`] → [`CancelSample::stopped`] | stop issued → the work's `Drop` ran (a [`Mark`](cancel_harness::probe::Mark) set inside that `Drop`) |
 //! | `cancel_to_confirmed` | [`Measure::cancel`] → [`CancelSample::confirmed`] | stop issued → `cancel().await` returned |
-//! | `timeout_overshoot` | [`Measure::timeout_overshoot`] | deadline → `run_with_timeout` returned `TimedOut` |
+//! | `timeout_overshoot` | [`Measure::timeout_overshoot`] | deadline → `run_with_timeout` (the runtime's timer) or `run_until` with `cancel_timer::sleep` (the precise one) returned `TimedOut`, per [`Timer`] |
 //! | `wrap_overhead` | [`Measure::wrap_overhead`] | `run_with_timeout` of a ready future minus awaiting it directly |
 //! | `fanout/N` | [`Measure::fanout`] | one stop to N tasks → all N stopped and joined |
 //! | bytes per task | [`Measure::live_bytes_per_task`] | live heap with N parked tasks, divided by N |
 //! | `checkpoint_cost` | [`checkpoint::hot_loop`] | one "am I cancelled?" check in a hot loop |
-//! | floors | [`floors`] | per runtime: a bare task's stop and join, a blocking pool's join, the runtime's timer; an atomic store → spinner |
+//! | floors | [`floors`] | per runtime: a bare task's stop and join, a blocking pool's join, each timer source's bare sleep; an atomic store → spinner |
 //! | rounds, ratios, noise | [`rounds`] | every figure ÷ its floor round by round; what may be claimed |
 //!
 //! # How the work waits
@@ -57,6 +57,7 @@ use std::time::{Duration, Instant};
 use cancel_conformance::{RuntimeKind, StrategyKind, Subject, Visit, facts, visit};
 use cancel_harness::runtime::Runtime;
 
+pub use cancel_conformance::TimerSource;
 pub use scenario::Measure;
 
 /// A latency the lab samples into histograms (see "What is measured" in the
@@ -67,25 +68,119 @@ pub enum Metric {
     CancelToStopped,
     /// Stop issued → the canceller's `cancel().await` returned.
     CancelToConfirmed,
-    /// Deadline → `run_with_timeout` returned `TimedOut`.
-    TimeoutOvershoot,
+    /// Deadline → the timeout returned `TimedOut`, with this timer.
+    TimeoutOvershoot(Timer),
 }
 
 impl Metric {
-    /// Every sampled metric, in report order.
-    pub const ALL: [Metric; 3] = [
+    /// Every sampled metric, in report order: the cancels, then the
+    /// timeouts of every [`Timer`].
+    pub const ALL: [Metric; 6] = [
         Metric::CancelToStopped,
         Metric::CancelToConfirmed,
-        Metric::TimeoutOvershoot,
+        Metric::TimeoutOvershoot(Timer::ALL[0]),
+        Metric::TimeoutOvershoot(Timer::ALL[1]),
+        Metric::TimeoutOvershoot(Timer::ALL[2]),
+        Metric::TimeoutOvershoot(Timer::ALL[3]),
     ];
 
-    /// The name used by criterion's groups and the lab's report.
+    /// The name used by criterion's groups and the lab's report (one for
+    /// every timer: the timer is a field of its own).
     pub const fn name(self) -> &'static str {
         match self {
             Metric::CancelToStopped => "cancel_to_stopped",
             Metric::CancelToConfirmed => "cancel_to_confirmed",
-            Metric::TimeoutOvershoot => "timeout_overshoot",
+            Metric::TimeoutOvershoot(_) => "timeout_overshoot",
         }
+    }
+
+    /// The timer of a timeout metric.
+    pub const fn timer(self) -> Option<Timer> {
+        match self {
+            Metric::TimeoutOvershoot(t) => Some(t),
+            Metric::CancelToStopped | Metric::CancelToConfirmed => None,
+        }
+    }
+}
+
+/// How far ahead a timeout's deadline is: `timeout_overshoot` is taken at
+/// both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Deadline {
+    /// [`OVERSHOOT_DEADLINE`], 100 µs: a tenth of tokio's tick, so the
+    /// figure shows each timer's granularity.
+    Micros100,
+    /// 1 ms: one tick of tokio's wheel, a deadline it can hold, rounded up
+    /// all the same.
+    Millis1,
+}
+
+impl Deadline {
+    /// Both, nearer first.
+    pub const ALL: [Deadline; 2] = [Deadline::Micros100, Deadline::Millis1];
+
+    /// How far ahead.
+    pub const fn duration(self) -> Duration {
+        match self {
+            Deadline::Micros100 => OVERSHOOT_DEADLINE,
+            Deadline::Millis1 => Duration::from_millis(1),
+        }
+    }
+
+    /// For people: `100 µs`, `1 ms`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Deadline::Micros100 => "100 µs",
+            Deadline::Millis1 => "1 ms",
+        }
+    }
+
+    /// The suffix of ids and floor names: none for 100 µs (the deadline
+    /// the ids had before there were two), `/1ms`.
+    pub const fn suffix(self) -> &'static str {
+        match self {
+            Deadline::Micros100 => "",
+            Deadline::Millis1 => "/1ms",
+        }
+    }
+}
+
+/// A timeout's timer: where its deadline comes from and how far ahead it
+/// is, the timer dimension of `timeout_overshoot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Timer {
+    /// The runtime's own timer (through the strategy's
+    /// `run_with_timeout`), or `cancel-timer`'s (through its `run_until`
+    /// with `cancel_timer::sleep` as the deadline).
+    pub source: TimerSource,
+    /// How far ahead the deadline is.
+    pub deadline: Deadline,
+}
+
+impl Timer {
+    /// Every timer, in report order: per deadline, the runtime's then the
+    /// precise one.
+    pub const ALL: [Timer; 4] = [
+        Timer::new(TimerSource::Runtime, Deadline::Micros100),
+        Timer::new(TimerSource::Precise, Deadline::Micros100),
+        Timer::new(TimerSource::Runtime, Deadline::Millis1),
+        Timer::new(TimerSource::Precise, Deadline::Millis1),
+    ];
+
+    /// `source` to `deadline`.
+    pub const fn new(source: TimerSource, deadline: Deadline) -> Timer {
+        Timer { source, deadline }
+    }
+
+    /// The suffix of ids and floor names: none for the runtime's timer at
+    /// 100 µs, `/precise` for cancel-timer's, then the deadline's
+    /// (`/precise/1ms`).
+    pub fn suffix(self) -> String {
+        let source = match self.source {
+            TimerSource::Runtime => "",
+            TimerSource::Precise => "/precise",
+        };
+        format!("{source}{}", self.deadline.suffix())
     }
 }
 
@@ -109,10 +204,10 @@ pub const THREAD_FANOUT_CAP: usize = 100;
 /// cheap. The "after park" unpark floor parks its thread this long too.
 pub const SETTLE: Duration = Duration::from_micros(200);
 
-/// The deadline of `timeout_overshoot`: 100 µs, a tenth of tokio's timer
-/// tick, so the figure shows each timer's granularity (tokio rounds up to the
-/// next millisecond; async-io's timers wake at the deadline) and a sample
-/// stays short.
+/// The nearer deadline of `timeout_overshoot` ([`Deadline::Micros100`]):
+/// 100 µs, a tenth of tokio's timer tick, so the figure shows each timer's
+/// granularity (tokio rounds up to the next millisecond; async-io's timers
+/// and cancel-timer's wake at the deadline) and a sample stays short.
 pub const OVERSHOOT_DEADLINE: Duration = Duration::from_micros(100);
 
 /// The deadline `wrap_overhead` passes: far beyond the ready work.
@@ -146,6 +241,12 @@ impl Target {
     /// The benchmark id: `<strategy>/<runtime>`.
     pub fn id(&self) -> String {
         format!("{}/{}", self.strategy, self.runtime)
+    }
+
+    /// The benchmark id of its timeouts with `timer`: `<strategy>/<runtime>`
+    /// with [`Timer::suffix`] (`select/smol/precise`).
+    pub fn timer_id(&self, timer: Timer) -> String {
+        format!("{}{}", self.id(), timer.suffix())
     }
 }
 

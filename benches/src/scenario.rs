@@ -5,14 +5,14 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cancel_conformance::Subject;
+use cancel_conformance::{Precise, Subject, TimerSource};
 use cancel_contract::{CancelHandle, Cancellation, Error, Outcome};
 use cancel_harness::probe::live_bytes;
 use cancel_harness::runtime::{Runtime, RuntimeHandle};
 
 use crate::floors::{self, Mechanism, ProbeSample};
 use crate::work::{Marks, Parked, Ready, until_parked};
-use crate::{CancelSample, FanoutTimes, OVERSHOOT_DEADLINE, Target, WRAP_DEADLINE, WrapTimes};
+use crate::{CancelSample, FanoutTimes, Target, Timer, WRAP_DEADLINE, WrapTimes};
 
 /// A strategy on a runtime that was built once, ready to be sampled.
 ///
@@ -49,13 +49,17 @@ pub trait Measure {
         beside: &[Mechanism],
     ) -> (Vec<CancelSample>, Vec<(Mechanism, ProbeSample)>);
 
-    /// `samples` runs of `run_with_timeout` around parked work with an
-    /// [`OVERSHOOT_DEADLINE`]: how long after the deadline each returned.
+    /// `samples` timeouts of parked work with `timer`: how long after the
+    /// deadline each returned. The runtime's timer is the strategy's
+    /// `run_with_timeout`; the precise one its `run_until` with
+    /// `cancel_timer::sleep` as the deadline (the suite's
+    /// [`Precise`](cancel_conformance::Precise) adapter), on the same
+    /// runtime.
     ///
     /// # Panics
     ///
     /// Panics if a run does not report `TimedOut`.
-    fn timeout_overshoot(&mut self, samples: u64) -> Vec<Duration>;
+    fn timeout_overshoot(&mut self, timer: Timer, samples: u64) -> Vec<Duration>;
 
     /// [`timeout_overshoot`](Measure::timeout_overshoot) with one sample of
     /// a bare timer of `beside` beside each, as in
@@ -66,6 +70,7 @@ pub trait Measure {
     /// As [`timeout_overshoot`](Measure::timeout_overshoot).
     fn timeout_overshoot_beside(
         &mut self,
+        timer: Timer,
         samples: u64,
         beside: &[Mechanism],
     ) -> (Vec<Duration>, Vec<(Mechanism, ProbeSample)>);
@@ -176,12 +181,22 @@ async fn one_cancel<S: Subject<R>, R: Runtime>(rt: &R::Handle, what: &str) -> Ca
     }
 }
 
-/// One `run_with_timeout` around parked work: how long after the deadline
-/// it returned.
-async fn one_timeout<S: Subject<R>, R: Runtime>(rt: &R::Handle, what: &str) -> Duration {
+/// One timeout of parked work with `timer`: how long after the deadline it
+/// returned.
+async fn one_timeout<S: Subject<R>, R: Runtime>(
+    rt: &R::Handle,
+    timer: Timer,
+    what: &str,
+) -> Duration {
     let marks = Marks::new();
-    let deadline = Instant::now() + OVERSHOOT_DEADLINE;
-    let outcome = S::run_with_timeout(rt, OVERSHOOT_DEADLINE, Parked(marks)).await;
+    let after = timer.deadline.duration();
+    let deadline = Instant::now() + after;
+    let outcome = match timer.source {
+        TimerSource::Runtime => S::run_with_timeout(rt, after, Parked(marks)).await,
+        TimerSource::Precise => {
+            <Precise<S> as Subject<R>>::run_with_timeout(rt, after, Parked(marks)).await
+        }
+    };
     let reported = Instant::now();
     assert_eq!(outcome, Ok(Outcome::TimedOut), "{what}");
     reported.saturating_duration_since(deadline)
@@ -215,19 +230,20 @@ impl<S: Subject<R>, R: Runtime> Measure for On<S, R> {
         }))
     }
 
-    fn timeout_overshoot(&mut self, samples: u64) -> Vec<Duration> {
-        self.timeout_overshoot_beside(samples, &[]).0
+    fn timeout_overshoot(&mut self, timer: Timer, samples: u64) -> Vec<Duration> {
+        self.timeout_overshoot_beside(timer, samples, &[]).0
     }
 
     fn timeout_overshoot_beside(
         &mut self,
+        timer: Timer,
         samples: u64,
         beside: &[Mechanism],
     ) -> (Vec<Duration>, Vec<(Mechanism, ProbeSample)>) {
         let rt = self.rt.handle();
-        let what = self.target().id();
+        let what = self.target().timer_id(timer);
         self.rt.block_on(interleaved(&rt, samples, beside, || {
-            one_timeout::<S, R>(&rt, &what)
+            one_timeout::<S, R>(&rt, timer, &what)
         }))
     }
 

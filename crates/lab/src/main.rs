@@ -15,8 +15,9 @@
 //!   `ARCHITECTURE.md`), report.md, and writing the report directory;
 //!   `chart.rs`: its SVG charts.
 //! - `verdicts.rs`: the verdict tables (the compact block, the full
-//!   matrix, capabilities, I3's lateness); `table.rs`: the other Markdown
-//!   tables.
+//!   matrix, capabilities, I3's lateness); `timers.rs`: the timer tables
+//!   (`timeout_overshoot` per timer source and deadline, the bare timers);
+//!   `table.rs`: the other Markdown tables.
 //!
 //! Exit codes: 0 when every case passes, 1 when any fails or the report
 //! cannot be written, 2 on a usage error (a bad option, an unwritable `--out`).
@@ -29,6 +30,7 @@ mod real;
 mod report;
 mod shutdown;
 mod table;
+mod timers;
 mod verdicts;
 
 use std::io::{IsTerminal, Write};
@@ -53,9 +55,11 @@ static ALLOC: cancel_harness::probe::CountingAlloc = cancel_harness::probe::Coun
 /// Samples per cancel histogram by default, and with `--quick`.
 const DEFAULT_SAMPLES: u64 = 1_000;
 const QUICK_SAMPLES: u64 = 100;
-/// `timeout_overshoot` takes a quarter as many samples: each waits for a
-/// timer (a millisecond on tokio) and is taken beside a sample of its floor,
-/// a timer too, and its p50 moves less from round to round than a wake's.
+/// `timeout_overshoot` takes a quarter as many samples with the precise
+/// timer at 100 µs, fewer with the others (`Plan::timeouts`): each waits for
+/// a timer (a millisecond on tokio, and at 1 ms everywhere) and is taken
+/// beside a sample of its floor, a timer too, and its p50 moves less from
+/// round to round than a wake's.
 const TIMEOUT_SHARE: u64 = 4;
 /// The most `--samples` accepts: a million timeouts alone would take an hour.
 const MAX_SAMPLES: u64 = 100_000;
@@ -116,8 +120,10 @@ struct Cli {
     #[arg(long)]
     quick: bool,
 
-    /// Samples per cancel histogram, over all rounds; timeouts take a
-    /// quarter as many [default: 1000, 100 with --quick].
+    /// Samples per cancel histogram, over all rounds [default: 1000, 100
+    /// with --quick]. Timeouts take fewer: a quarter as many with the
+    /// precise timer at 100 µs, a tenth with the runtime's own at 100 µs, a
+    /// twentieth at 1 ms (at least one a round).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_samples)]
     samples: Option<u64>,
 
@@ -354,7 +360,7 @@ fn update_docs(out: &std::path::Path) -> Result<Vec<PathBuf>, String> {
     let read = |path: &std::path::Path| {
         std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let splices: [(&str, &[(&str, &str)]); 5] = [
+    let splices: [(&str, &[(&str, &str)]); 6] = [
         (
             "README.md",
             &[
@@ -370,8 +376,10 @@ fn update_docs(out: &std::path::Path) -> Result<Vec<PathBuf>, String> {
                 ("lab-verdicts", "verdicts.md"),
                 ("lab-lateness", "lateness.md"),
                 ("lab-latency", "latency.md"),
+                ("lab-timers", "timers.md"),
             ],
         ),
+        ("docs/pitfalls.md", &[("lab-timers", "timers.md")]),
         (
             "docs/choosing.md",
             &[("lab-capabilities", "capabilities.md")],
@@ -393,7 +401,13 @@ fn update_docs(out: &std::path::Path) -> Result<Vec<PathBuf>, String> {
     }
     let img = root.join("docs/img");
     std::fs::create_dir_all(&img).map_err(|e| format!("cannot create {}: {e}", img.display()))?;
-    for chart in ["latency.svg", "overshoot.svg", "fanout.svg", "real.svg"] {
+    for chart in [
+        "latency.svg",
+        "overshoot.svg",
+        "overshoot-1ms.svg",
+        "fanout.svg",
+        "real.svg",
+    ] {
         let to = img.join(chart);
         std::fs::copy(out.join(chart), &to)
             .map_err(|e| format!("cannot copy {chart} to {}: {e}", to.display()))?;
@@ -500,6 +514,7 @@ fn print_tables(
     }
     if !report.latency.is_empty() {
         writeln!(out, "## Latency\n\n{}", table::latency(report))?;
+        writeln!(out, "## Timers\n\n{}", timers::block(report))?;
         writeln!(
             out,
             "## Floors\n\n{}",

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use cancel_benches::floors::{Floor, Mechanism, Probe, ProbeSample, Reading, Sampler};
 use cancel_benches::rounds::{self, Spread};
-use cancel_benches::{Measure, Metric, Target, fanout_sizes, measure};
+use cancel_benches::{
+    Deadline, Measure, Metric, Target, Timer, TimerSource, fanout_sizes, measure,
+};
 use cancel_conformance::{RuntimeKind, facts};
 use hdrhistogram::Histogram;
 use indicatif::ProgressBar;
@@ -26,7 +28,9 @@ pub(crate) struct Plan {
     /// Samples per cancel figure (`cancel_to_stopped` and
     /// `cancel_to_confirmed`, from the same stops), over all rounds.
     pub(crate) samples: u64,
-    /// Samples per `timeout_overshoot` figure, over all rounds.
+    /// Samples per `timeout_overshoot` figure with the precise timer at
+    /// 100 µs, over all rounds; the others take fewer
+    /// ([`Plan::timeouts`]).
     pub(crate) timeout_samples: u64,
     /// Interleaved rounds.
     pub(crate) rounds: usize,
@@ -34,6 +38,25 @@ pub(crate) struct Plan {
     pub(crate) max_fanout: usize,
     /// Runs of each fanout size below [`LARGE_FANOUT`], over all rounds.
     pub(crate) fanout_runs: usize,
+}
+
+impl Plan {
+    /// Samples of `timeout_overshoot` with `timer`, over all rounds (one a
+    /// round at least): [`Plan::timeout_samples`] with the precise timer at
+    /// 100 µs, whose p99 is a figure of interest and which costs a tenth of
+    /// a millisecond a sample; two fifths of that with the runtime's timer
+    /// at 100 µs (on tokio each sample takes a millisecond and its rounds'
+    /// p50s stay within a few percent); a fifth at 1 ms, where every sample
+    /// takes a millisecond or two.
+    pub(crate) fn timeouts(&self, timer: Timer) -> u64 {
+        let base = self.timeout_samples;
+        let n = match (timer.source, timer.deadline) {
+            (TimerSource::Precise, Deadline::Micros100) => base,
+            (TimerSource::Runtime, Deadline::Micros100) => (base * 2).div_ceil(5),
+            (_, Deadline::Millis1) => base.div_ceil(5),
+        };
+        n.max(self.rounds as u64)
+    }
 }
 
 /// Samples of one figure or floor taken back to back, before the next
@@ -99,9 +122,9 @@ impl Rounds {
         Percentiles::of(self.0.iter().flatten())
     }
 
-    /// Each round's p50.
-    pub(crate) fn round_p50s(&self) -> Vec<u64> {
-        self.0.iter().map(|r| Percentiles::of(r).p50_ns).collect()
+    /// Each round's percentiles.
+    pub(crate) fn by_round(&self) -> Vec<Percentiles> {
+        self.0.iter().map(Percentiles::of).collect()
     }
 }
 
@@ -110,6 +133,7 @@ impl Rounds {
 pub(crate) struct RoundRatio {
     pub(crate) samples: u64,
     pub(crate) p50_ns: u64,
+    pub(crate) p99_ns: u64,
     pub(crate) floor_p50_ns: u64,
     /// `p50_ns ÷ floor_p50_ns`; `None` when the floor read 0.
     pub(crate) ratio: Option<f64>,
@@ -139,6 +163,7 @@ impl Figure {
                 RoundRatio {
                     samples: stats.samples,
                     p50_ns: stats.p50_ns,
+                    p99_ns: stats.p99_ns,
                     floor_p50_ns,
                     ratio: rounds::ratios(&[stats.p50_ns], &[floor_p50_ns])
                         .first()
@@ -166,10 +191,12 @@ pub(crate) struct LatencyRow {
     pub(crate) figure: Figure,
 }
 
-/// One round of a floor: its p50, the least of its probes'.
+/// One round of a floor: its p50, the least of its probes', and that
+/// probe's p99 in the round.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct FloorRound {
     pub(crate) p50_ns: u64,
+    pub(crate) p99_ns: u64,
     /// The probe that gave it.
     pub(crate) probe: String,
 }
@@ -210,18 +237,19 @@ impl FloorRow {
             .map(|(_, p)| *p)
             .min_by_key(|p| p.p50_ns)
             .unwrap_or_default();
-        let by_round: Vec<Vec<u64>> = probes.iter().map(|(_, r)| r.round_p50s()).collect();
+        let by_round: Vec<Vec<Percentiles>> = probes.iter().map(|(_, r)| r.by_round()).collect();
         let k = by_round.iter().map(Vec::len).min().unwrap_or(0);
         let rounds: Vec<FloorRound> = (0..k)
             .map(|i| {
-                let (at, p50_ns) = by_round
+                let (at, p) = by_round
                     .iter()
                     .enumerate()
                     .map(|(j, r)| (j, r[i]))
-                    .min_by_key(|&(_, p)| p)
-                    .unwrap_or((0, 0));
+                    .min_by_key(|&(_, p)| p.p50_ns)
+                    .unwrap_or_default();
                 FloorRound {
-                    p50_ns,
+                    p50_ns: p.p50_ns,
+                    p99_ns: p.p99_ns,
                     probe: probes.get(at).map(|(n, _)| n.clone()).unwrap_or_default(),
                 }
             })
@@ -366,7 +394,6 @@ fn apart(targets: &[Target], metrics: &[Metric]) -> Vec<Probe> {
 }
 
 const CANCELS: [Metric; 2] = [Metric::CancelToStopped, Metric::CancelToConfirmed];
-const TIMEOUTS: [Metric; 1] = [Metric::TimeoutOvershoot];
 
 /// Probe samples by round.
 type ByRound = Vec<Vec<ProbeSample>>;
@@ -536,12 +563,28 @@ pub(crate) fn run(targets: &[Target], plan: Plan, progress: &ProgressBar) -> Mea
             }
             progress.inc(1);
             progress.set_message(format!("round {}/{rounds}: timeouts on {rt}", round + 1));
-            for n in chunks(per_round(plan.timeout_samples)) {
-                for &i in &on {
-                    let (late, floors) =
-                        built[i].timeout_overshoot_beside(n, &beside(targets[i], &TIMEOUTS));
-                    samples.figure(i, Metric::TimeoutOvershoot, round, late);
-                    samples.beside(i, round, floors);
+            // Every timer in chunks, the timers taking turns chunk by chunk
+            // and the targets within each, so the two sources and the two
+            // deadlines see the same machine; each figure's floor (its own
+            // timer source, its deadline) beside it on its runtime.
+            let timers: Vec<(Timer, Vec<u64>)> = Timer::ALL
+                .into_iter()
+                .map(|t| (t, chunks(per_round(plan.timeouts(t))).collect()))
+                .collect();
+            let turns = timers.iter().map(|(_, c)| c.len()).max().unwrap_or(0);
+            for turn in 0..turns {
+                for (timer, sizes) in &timers {
+                    let Some(&n) = sizes.get(turn) else { continue };
+                    let metric = Metric::TimeoutOvershoot(*timer);
+                    for &i in &on {
+                        let (late, floors) = built[i].timeout_overshoot_beside(
+                            *timer,
+                            n,
+                            &beside(targets[i], &[metric]),
+                        );
+                        samples.figure(i, metric, round, late);
+                        samples.beside(i, round, floors);
+                    }
                 }
             }
             progress.inc(1);

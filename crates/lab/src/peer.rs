@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cancel_benches::Metric;
+use cancel_benches::{Deadline, Metric, Timer, TimerSource};
 use serde::Deserialize;
 
 use crate::measure::{Figure, FloorRow, Plan, Rounds};
@@ -114,7 +114,12 @@ pub(crate) fn run(plan: Plan, limit: Duration) -> Peer {
 /// A row of the peer, read against the peer's floor it names (a row that
 /// names no floor the peer measured is left out: no Rust floor stands in).
 fn peer_row(row: &OutputRow, floors: &[FloorRow]) -> Option<PeerRow> {
-    let metric = Metric::ALL.into_iter().find(|m| m.name() == row.metric)?;
+    // The peer's timeouts are its loop's own timer, to the 100 µs deadline.
+    let peer_timer = Timer::new(TimerSource::Runtime, Deadline::Micros100);
+    let metric = Metric::ALL
+        .into_iter()
+        .filter(|m| m.timer().is_none_or(|t| t == peer_timer))
+        .find(|m| m.name() == row.metric)?;
     let floor = floors.iter().find(|f| f.name == row.floor)?;
     Some(PeerRow {
         runtime: row.runtime.clone(),
@@ -130,7 +135,10 @@ fn run_script(plan: Plan, limit: Duration) -> Result<Output, String> {
         .arg("--samples")
         .arg(plan.samples.to_string())
         .arg("--timeout-samples")
-        .arg(plan.timeout_samples.to_string())
+        .arg(
+            plan.timeouts(Timer::new(TimerSource::Runtime, Deadline::Micros100))
+                .to_string(),
+        )
         .arg("--rounds")
         .arg(plan.rounds.to_string())
         .stdin(Stdio::piped())

@@ -6,8 +6,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use cancel_benches::Metric;
 use cancel_benches::rounds::{NOISY_ABOVE, VIOLATION_BELOW};
+use cancel_benches::{Deadline, Metric};
 use cancel_conformance::{Entry, Verdict};
 use serde::Serialize;
 
@@ -107,6 +107,7 @@ pub(crate) struct Run {
 pub(crate) struct LatencyRound {
     pub(crate) samples: u64,
     pub(crate) p50_ns: u64,
+    pub(crate) p99_ns: u64,
     pub(crate) floor_p50_ns: u64,
     /// `p50_ns ÷ floor_p50_ns`; `null` when the floor read 0.
     pub(crate) ratio: Option<f64>,
@@ -118,6 +119,10 @@ pub(crate) struct Latency {
     pub(crate) strategy: &'static str,
     pub(crate) runtime: String,
     pub(crate) metric: &'static str,
+    /// A timeout's timer source (`runtime`, `precise`); `null` for a cancel.
+    pub(crate) timer: Option<&'static str>,
+    /// A timeout's deadline; `null` for a cancel.
+    pub(crate) deadline_ns: Option<u64>,
     pub(crate) samples: u64,
     pub(crate) p50_ns: u64,
     pub(crate) p90_ns: u64,
@@ -148,6 +153,8 @@ pub(crate) struct FloorProbe {
 #[derive(Debug, Serialize)]
 pub(crate) struct FloorRound {
     pub(crate) p50_ns: u64,
+    /// The p99 of the same probe in the same round.
+    pub(crate) p99_ns: u64,
     /// The probe with the least p50 this round.
     pub(crate) probe: String,
 }
@@ -214,10 +221,13 @@ fn latency_row(
     let stats: &Percentiles = &figure.stats;
     let ratio =
         |pick: fn(&cancel_benches::rounds::Spread) -> f64| figure.ratio.as_ref().map_or(0.0, pick);
+    let timer = metric.timer();
     Latency {
         strategy,
         runtime,
         metric: metric.name(),
+        timer: timer.map(|t| t.source.name()),
+        deadline_ns: timer.map(|t| deadline_ns(t.deadline)),
         samples: stats.samples,
         p50_ns: stats.p50_ns,
         p90_ns: stats.p90_ns,
@@ -234,11 +244,17 @@ fn latency_row(
             .map(|r| LatencyRound {
                 samples: r.samples,
                 p50_ns: r.p50_ns,
+                p99_ns: r.p99_ns,
                 floor_p50_ns: r.floor_p50_ns,
                 ratio: r.ratio,
             })
             .collect(),
     }
+}
+
+/// A deadline in whole nanoseconds, as the JSON has it.
+pub(crate) fn deadline_ns(d: Deadline) -> u64 {
+    u64::try_from(d.duration().as_nanos()).unwrap_or(u64::MAX)
 }
 
 pub(crate) fn floor_row(f: &FloorRow) -> Floor {
@@ -264,6 +280,7 @@ pub(crate) fn floor_row(f: &FloorRow) -> Floor {
             .iter()
             .map(|r| FloorRound {
                 p50_ns: r.p50_ns,
+                p99_ns: r.p99_ns,
                 probe: r.probe.clone(),
             })
             .collect(),
@@ -437,6 +454,24 @@ impl Report {
         )
     }
 
+    /// The timer block `docs/pitfalls.md` and `docs/results.md` show: where
+    /// and when it ran, the bare timers and `timeout_overshoot` per timer.
+    pub(crate) fn timers_block(&self) -> String {
+        let m = &self.machine;
+        format!(
+            "Measured on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`; load average (1 / 5 / 15 min) {} before, {} after.\n\n{}",
+            m.date,
+            m.cpu,
+            m.cpus,
+            m.os,
+            m.arch,
+            m.rustc,
+            table::load(&self.run.before),
+            table::load(&self.run.after),
+            crate::timers::block(self),
+        )
+    }
+
     /// The report as Markdown: what `report.md` holds.
     pub(crate) fn markdown(&self, charts: &[PathBuf]) -> String {
         let m = &self.machine;
@@ -474,6 +509,8 @@ impl Report {
 ",
             );
             out.push_str(&table::latency(self));
+            out.push_str("\n## Timers\n\n");
+            out.push_str(&crate::timers::block(self));
             out.push_str(
                 "
 ## Floors
@@ -557,21 +594,24 @@ pub(crate) fn print_json(report: &Report) -> std::io::Result<()> {
     writeln!(out)
 }
 
-/// Every file a report can consist of: the charts and `latency.md` only
-/// when latency was measured, `lateness.md` only when I3 ran.
-/// `verdicts.md`, `capabilities.md`, `lateness.md`, `latency.md`,
-/// `real.md` and `shutdown.md` are the blocks the README and docs show.
-pub(crate) const FILES: [&str; 12] = [
+/// Every file a report can consist of: the charts, `latency.md` and
+/// `timers.md` only when latency was measured, `lateness.md` only when I3
+/// ran. `verdicts.md`, `capabilities.md`, `lateness.md`, `latency.md`,
+/// `timers.md`, `real.md` and `shutdown.md` are the blocks the README and
+/// docs show.
+pub(crate) const FILES: [&str; 14] = [
     "report.md",
     "report.json",
     "verdicts.md",
     "capabilities.md",
     "lateness.md",
     "latency.md",
+    "timers.md",
     "real.md",
     "shutdown.md",
     "latency.svg",
     "overshoot.svg",
+    "overshoot-1ms.svg",
     "fanout.svg",
     "real.svg",
 ];
@@ -641,6 +681,7 @@ fn write_all(
     }
     if !measured.latency.is_empty() {
         files.push(put(dir.join("latency.md"), &report.latency_block())?);
+        files.push(put(dir.join("timers.md"), &report.timers_block())?);
     }
     if !report.real.is_empty() {
         files.push(put(dir.join("real.md"), &report.real_block())?);
@@ -660,18 +701,18 @@ fn charts(
 ) -> Result<Vec<PathBuf>, String> {
     let mut charts = Vec::new();
     let floors_of = |metrics: &[Metric]| -> Vec<FloorLine<'_>> {
-        let mut names: Vec<&str> = report
+        let mut names: Vec<String> = measured
             .latency
             .iter()
-            .filter(|r| metrics.iter().any(|m| m.name() == r.metric))
-            .map(|r| r.floor.as_str())
+            .filter(|r| metrics.contains(&r.metric))
+            .map(|r| r.floor.name())
             .collect();
         names.sort_unstable();
         names.dedup();
         report
             .floors
             .iter()
-            .filter(|f| names.contains(&f.name.as_str()))
+            .filter(|f| names.contains(&f.name))
             .map(|f| FloorLine {
                 name: &f.name,
                 ns: f.p50_ns,
@@ -707,15 +748,25 @@ fn charts(
     )
     .map_err(|e| format!("cannot draw {}: {e}", latency.display()))?;
     charts.push(latency);
-    let overshoot = dir.join("overshoot.svg");
-    chart::percentiles(
-        &overshoot,
-        "timeout overshoot (100 µs deadline → TimedOut): p50 / p90 / p99",
-        &columns(Metric::TimeoutOvershoot),
-        &floors_of(&[Metric::TimeoutOvershoot]),
-    )
-    .map_err(|e| format!("cannot draw {}: {e}", overshoot.display()))?;
-    charts.push(overshoot);
+    for (file, deadline) in [
+        ("overshoot.svg", Deadline::Micros100),
+        ("overshoot-1ms.svg", Deadline::Millis1),
+    ] {
+        let path = dir.join(file);
+        let metrics = crate::timers::metrics(deadline);
+        let title = format!(
+            "timeout overshoot ({} deadline → TimedOut), runtime's timer and precise (cancel-timer): p50 / p90 / p99",
+            deadline.label()
+        );
+        chart::percentiles(
+            &path,
+            &title,
+            &crate::timers::columns(measured, peer, deadline),
+            &floors_of(&metrics),
+        )
+        .map_err(|e| format!("cannot draw {}: {e}", path.display()))?;
+        charts.push(path);
+    }
     let fanout = dir.join("fanout.svg");
     chart::fanout(
         &fanout,

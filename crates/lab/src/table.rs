@@ -12,14 +12,18 @@ pub(crate) fn row(out: &mut String, cells: impl IntoIterator<Item = impl AsRef<s
     out.push('\n');
 }
 
-/// One latency table per metric: a row per strategy × runtime (then the
-/// peer's rows), percentiles over every round, and the median over rounds
-/// of the p50's ratio to its floor of the same round, with its spread.
+/// One latency table per cancel metric: a row per strategy × runtime (then
+/// the peer's rows), percentiles over every round, and the median over
+/// rounds of the p50's ratio to its floor of the same round, with its
+/// spread. The timeouts have tables of their own (`timers.rs`).
 pub(crate) fn latency(report: &crate::report::Report) -> String {
     use crate::chart::human_ns;
     let mut out = String::new();
     let rounds = report.run.rounds;
-    for metric in cancel_benches::Metric::ALL {
+    let cancels = cancel_benches::Metric::ALL
+        .into_iter()
+        .filter(|m| m.timer().is_none());
+    for metric in cancels {
         let name = metric.name();
         let rows: Vec<_> = report
             .latency
@@ -76,7 +80,7 @@ pub(crate) fn latency(report: &crate::report::Report) -> String {
 
 /// The p50 ÷ floor cell: the median of the rounds with their least and
 /// greatest, marked when it reads below its floor.
-fn ratio(r: &crate::report::Latency) -> String {
+pub(crate) fn ratio(r: &crate::report::Latency) -> String {
     if r.rounds.iter().all(|x| x.ratio.is_none()) {
         return "—".to_owned();
     }
@@ -91,16 +95,18 @@ fn ratio(r: &crate::report::Latency) -> String {
     }
 }
 
+/// A load average as `1.39 / 1.48 / 1.59`, or `unknown`.
+pub(crate) fn load(c: &crate::report::Conditions) -> String {
+    c.load.map_or_else(
+        || "unknown".to_owned(),
+        |[one, five, fifteen]| format!("{one:.2} / {five:.2} / {fifteen:.2}"),
+    )
+}
+
 /// How the run went: its rounds, the machine's load around it, whether it
 /// was noisy and which figures beat their floor.
 pub(crate) fn run_summary(report: &crate::report::Report) -> String {
     let run = &report.run;
-    let load = |c: &crate::report::Conditions| {
-        c.load.map_or_else(
-            || "unknown".to_owned(),
-            |[one, five, fifteen]| format!("{one:.2} / {five:.2} / {fifteen:.2}"),
-        )
-    };
     let mut out = format!(
         "Every figure and floor sampled in {} interleaved rounds. Load average (1 / 5 / 15 min) {} before the run, {} after; {} CPUs before, {} after.\n\n",
         run.rounds,

@@ -144,9 +144,19 @@ fn json_report_fills_every_field_of_the_report_format() {
     };
     let mut floor_names: Vec<String> =
         vec!["atomic_store_spinner".into(), "sleep_overshoot".into()];
+    // Each timer source (the runtime's, the precise one) at each deadline.
+    let timers = [
+        ("runtime", 100_000, ""),
+        ("precise", 100_000, "/precise"),
+        ("runtime", 1_000_000, "/1ms"),
+        ("precise", 1_000_000, "/precise/1ms"),
+    ];
     for runtime in runtimes {
-        for kind in ["task_stop", "task_join", "blocking_join", "timer"] {
+        for kind in ["task_stop", "task_join", "blocking_join"] {
             floor_names.push(format!("{kind}/{runtime}"));
+        }
+        for (_, _, suffix) in timers {
+            floor_names.push(format!("timer/{runtime}{suffix}"));
         }
     }
     for name in &floor_names {
@@ -161,6 +171,7 @@ fn json_report_fills_every_field_of_the_report_format() {
         assert_eq!(f_rounds.len() as u64, rounds, "{f}");
         for round in f_rounds {
             assert!(round["p50_ns"].as_u64().is_some(), "{f}");
+            assert!(round["p99_ns"].as_u64() >= round["p50_ns"].as_u64(), "{f}");
             let probe = round["probe"].as_str().expect("the round's probe");
             assert!(
                 f["probes"]
@@ -178,35 +189,62 @@ fn json_report_fills_every_field_of_the_report_format() {
     }
 
     let latency = r["latency"].as_array().expect("latency is an array");
+    // The cancels, then a timeout per timer source and deadline.
+    let metrics = [("cancel_to_stopped", None), ("cancel_to_confirmed", None)]
+        .into_iter()
+        .chain(timers.map(|(timer, deadline, _)| ("timeout_overshoot", Some((timer, deadline)))));
+    let metrics: Vec<_> = metrics.collect();
+    assert_eq!(
+        latency.len(),
+        strategies.len() * runtimes.len() * metrics.len(),
+        "one row per strategy × runtime × metric (and timer)"
+    );
     let mut violations = 0;
     for strategy in &strategies {
         for runtime in runtimes {
-            for metric in [
-                "cancel_to_stopped",
-                "cancel_to_confirmed",
-                "timeout_overshoot",
-            ] {
+            for &(metric, timer) in &metrics {
+                let (source, deadline) = match timer {
+                    Some((t, d)) => (Value::from(t), Value::from(d)),
+                    None => (Value::Null, Value::Null),
+                };
                 let row = latency
                     .iter()
                     .find(|l| {
                         l["strategy"] == *strategy
                             && l["runtime"] == runtime
                             && l["metric"] == metric
+                            && l["timer"] == source
+                            && l["deadline_ns"] == deadline
                     })
-                    .unwrap_or_else(|| panic!("no {metric} row for {strategy} on {runtime}"));
+                    .unwrap_or_else(|| {
+                        panic!("no {metric} {timer:?} row for {strategy} on {runtime}")
+                    });
                 let n = |k: &str| row[k].as_u64().unwrap_or_else(|| panic!("{k} in {row}"));
-                assert!(n("samples") >= 25, "{row}");
+                // `--quick`: 100 samples a cancel; timeouts fewer, one a
+                // round at least.
+                let least = if timer.is_some() { rounds } else { 100 };
+                assert!(n("samples") >= least, "{row}");
                 assert!(n("p50_ns") <= n("p90_ns"), "{row}");
                 assert!(n("p90_ns") <= n("p99_ns"), "{row}");
                 assert!(n("p99_ns") <= n("max_ns"), "{row}");
                 assert!(n("max_ns") > 0, "{row}");
-                // Read against a floor of its own runtime (or the spinner).
+                // Read against a floor of its own runtime (or the spinner),
+                // a timeout against a timer of its own source and deadline.
                 let floor_name = row["floor"].as_str().expect("floor");
-                assert!(
-                    floor_name.ends_with(&format!("/{runtime}"))
-                        || floor_name == "atomic_store_spinner",
-                    "{row}"
-                );
+                match timer {
+                    Some(_) => {
+                        let suffix = timers
+                            .iter()
+                            .find(|(t, d, _)| Some((*t, *d)) == timer)
+                            .map_or("", |(_, _, s)| *s);
+                        assert_eq!(floor_name, format!("timer/{runtime}{suffix}"), "{row}");
+                    }
+                    None => assert!(
+                        floor_name.ends_with(&format!("/{runtime}"))
+                            || floor_name == "atomic_store_spinner",
+                        "{row}"
+                    ),
+                }
                 assert!(floor_names.iter().any(|f| f == floor_name), "{row}");
                 let ratio = |k: &str| row[k].as_f64().unwrap_or_else(|| panic!("{k} in {row}"));
                 assert!(ratio("floor_ratio") > 0.0, "{row}");
@@ -219,9 +257,13 @@ fn json_report_fills_every_field_of_the_report_format() {
                 let row_rounds = row["rounds"].as_array().expect("latency rounds");
                 assert_eq!(row_rounds.len() as u64, rounds, "{row}");
                 for round in row_rounds {
-                    for k in ["samples", "p50_ns", "floor_p50_ns"] {
+                    for k in ["samples", "p50_ns", "p99_ns", "floor_p50_ns"] {
                         assert!(round[k].as_u64().is_some(), "{k} in {row}");
                     }
+                    assert!(
+                        round["p50_ns"].as_u64() <= round["p99_ns"].as_u64(),
+                        "{row}"
+                    );
                     assert!(round["ratio"].is_f64() || round["ratio"].is_null(), "{row}");
                 }
             }
@@ -265,6 +307,16 @@ fn json_report_fills_every_field_of_the_report_format() {
     }
     let peer_floors = peers["floors"].as_array().expect("peers.floors");
     for row in peer_rows {
+        // A peer timeout is its loop's own timer at 100 µs; a cancel has none.
+        if row["metric"] == "timeout_overshoot" {
+            assert_eq!(row["timer"], "runtime", "{row}");
+            assert_eq!(row["deadline_ns"], 100_000, "{row}");
+        } else {
+            assert!(
+                row["timer"].is_null() && row["deadline_ns"].is_null(),
+                "{row}"
+            );
+        }
         // The peer is read against floors of its own, never a Rust floor.
         assert!(
             peer_floors.iter().any(|f| f["name"] == row["floor"]),
@@ -407,18 +459,45 @@ fn the_report_directory_holds_the_report_and_its_charts() {
         "capabilities.md",
         "lateness.md",
         "latency.md",
+        "timers.md",
         "real.md",
         "shutdown.md",
     ] {
         let text = std::fs::read_to_string(run.dir.join(file)).unwrap_or_default();
         assert!(!text.is_empty(), "{file} was written");
     }
-    for chart in ["latency.svg", "overshoot.svg", "fanout.svg", "real.svg"] {
+    for chart in [
+        "latency.svg",
+        "overshoot.svg",
+        "overshoot-1ms.svg",
+        "fanout.svg",
+        "real.svg",
+    ] {
         let svg = std::fs::read_to_string(run.dir.join(chart)).unwrap_or_default();
         assert!(
             svg.starts_with("<svg") && svg.contains("</svg>"),
             "{chart} is an SVG"
         );
+    }
+    // The overshoot charts name each column's timer source.
+    for chart in ["overshoot.svg", "overshoot-1ms.svg"] {
+        let svg = std::fs::read_to_string(run.dir.join(chart)).unwrap_or_default();
+        assert!(
+            svg.contains("· precise") && svg.contains("· runtime"),
+            "{chart} shows both timer sources"
+        );
+    }
+    // The timer block: a table per deadline, both sources on every runtime.
+    let timers = std::fs::read_to_string(run.dir.join("timers.md")).unwrap_or_default();
+    for needle in [
+        "#### Bare timers",
+        "#### `timeout_overshoot`, 100 µs deadline",
+        "#### `timeout_overshoot`, 1 ms deadline",
+        "| `select` | tokio-multi-thread | precise (cancel-timer) |",
+        "| `select` | tokio-multi-thread | runtime's (tokio) |",
+        "| `select` | smol | runtime's (async-io) |",
+    ] {
+        assert!(timers.contains(needle), "timers.md has {needle}:\n{timers}");
     }
     let json = std::fs::read_to_string(run.dir.join("report.json")).unwrap_or_default();
     let written: Value = serde_json::from_str(&json).expect("report.json is JSON");
@@ -484,6 +563,12 @@ fn readme_and_docs_tables_match_this_run() {
                 "{doc}'s lab-lateness block holds the I3 lateness table"
             );
         }
+    }
+    // The timer tables come from a full run (`--update-docs`), as the
+    // latency tables do: never compared, but the blocks it fills are there.
+    for doc in ["docs/pitfalls.md", "docs/results.md"] {
+        let text = std::fs::read_to_string(repo(doc)).unwrap_or_else(|e| panic!("{doc}: {e}"));
+        blocks::get(&text, "lab-timers").unwrap_or_else(|e| panic!("{doc}: {e}"));
     }
     for (doc, block, source) in blocks {
         let path = repo(doc);

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{ExitStatus, Stdio};
+use std::process::ExitStatus;
 
 /// What a child process is started as: a program, its arguments, and
 /// whether dropping its handle kills it.
@@ -26,6 +26,9 @@ pub struct ChildSpec {
     pub kill_on_drop: bool,
 }
 
+// Every runtime's `spawn_child` starts from it; without a runtime feature
+// nothing does.
+#[cfg(any(feature = "tokio", feature = "async-std", feature = "smol"))]
 impl ChildSpec {
     /// The standard library's command for this child, its standard streams
     /// null: what each runtime's command is made from, and what blocking
@@ -34,9 +37,9 @@ impl ChildSpec {
     pub fn command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(&self.program);
         cmd.args(&self.args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
         cmd
     }
 }
