@@ -50,6 +50,10 @@ use rustix::process::{
 
 use crate::{Form, Row, WAIT_LIMIT, Workload, beside, bounded, runtime, yield_until};
 
+/// How often a runtime waiting for a child's reap is woken by its timer
+/// (see `Watcher::finish_on`).
+const TICK: Duration = Duration::from_millis(1);
+
 /// How long the child runs when nothing stops it: far beyond [`WAIT_LIMIT`],
 /// so a child that was not killed shows as one, never as one that ended.
 pub const NATURAL: Duration = Duration::from_secs(30);
@@ -274,10 +278,19 @@ impl Watcher {
     }
 
     /// [`finish`](Watcher::finish) from a runtime: on its blocking pool, so
-    /// the runtime's own threads are idle meanwhile, and free to run the
-    /// reaper.
+    /// the runtime's own threads are free to run the reaper meanwhile.
+    ///
+    /// The runtime's timer wakes it every [`TICK`] while it waits, as a
+    /// program with any timer would be woken: an idle tokio runtime was
+    /// seen, under load, to leave a dropped child a zombie for longer than
+    /// [`WAIT_LIMIT`], until something woke its driver again.
     async fn finish_on<H: RuntimeHandle>(self, rt: &H) -> Result<Watched, String> {
-        rt.spawn_blocking(move || self.finish()).await
+        let mut watched = pin!(rt.spawn_blocking(move || self.finish()));
+        loop {
+            if let Some(watched) = rt.timeout(TICK, watched.as_mut()).await {
+                return watched;
+            }
+        }
     }
 }
 
