@@ -53,8 +53,12 @@ fn alarms() -> MutexGuard<'static, Alarms> {
     ALARMS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn is_live(node: &Weak<Node>, alarm: &Alarm) -> bool {
-    alarm.deadline() > Instant::now() && node.upgrade().is_some_and(|n| !n.is_cancelled())
+/// An alarm is kept while its scope lives and is not cancelled. One past
+/// its deadline is kept too: the timer thread may not have fired it yet, and
+/// dropping it would take the deadline out of the timer; once fired, its
+/// scope is cancelled and it goes at the next sweep.
+fn is_live(node: &Weak<Node>) -> bool {
+    node.upgrade().is_some_and(|n| !n.is_cancelled())
 }
 
 /// Cancels `node` with `DeadlineExceeded` at `at`: at once if `at` has
@@ -80,7 +84,7 @@ pub(crate) fn cancel_at(node: &Arc<Node>, at: Instant) {
         if alarms.live.len() >= alarms.sweep_at {
             let (keep, gone) = std::mem::take(&mut alarms.live)
                 .into_iter()
-                .partition(|(n, a)| is_live(n, a));
+                .partition(|(n, _)| is_live(n));
             alarms.live = keep;
             swept = gone;
             alarms.sweep_at = (alarms.live.len() * 2).max(MIN_SWEEP);
