@@ -37,13 +37,134 @@ impl Key {
 }
 
 struct Driver {
-    state: Mutex<State>,
+    timers: Timers,
     wait: Wait,
+}
+
+/// Armed deadlines, each with the waker to wake, earliest first: the thread's
+/// and each runtime reactor's (`crate::reactor`).
+pub(crate) struct Timers {
+    state: Mutex<State>,
 }
 
 struct State {
     entries: BTreeMap<Key, Waker>,
     seq: u64,
+    /// No entry may be inserted: whoever fires these is gone.
+    closed: bool,
+}
+
+impl Timers {
+    pub(crate) const fn new() -> Timers {
+        Timers {
+            state: Mutex::new(State {
+                entries: BTreeMap::new(),
+                seq: 0,
+                closed: false,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics under this lock but a failed allocation; carry on.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Arms a deadline that wakes `waker` at `at` or later; `arm(at)` runs,
+    /// under the lock, when `at` is the new earliest. `None` once closed.
+    pub(crate) fn insert(
+        &self,
+        at: Instant,
+        waker: &Waker,
+        arm: impl FnOnce(Instant),
+    ) -> Option<Key> {
+        let mut state = self.lock();
+        if state.closed {
+            return None;
+        }
+        state.seq += 1;
+        let key = Key { at, seq: state.seq };
+        let earliest = state
+            .entries
+            .first_key_value()
+            .is_none_or(|(k, _)| key < *k);
+        state.entries.insert(key, waker.clone());
+        // Only a new earliest deadline changes when the timer must wake;
+        // arming under the lock keeps arming in the map's order.
+        if earliest {
+            arm(at);
+        }
+        Some(key)
+    }
+
+    /// Replaces the waker of `key`; `false` if the entry is gone (it fired,
+    /// or the timers closed).
+    pub(crate) fn update(&self, key: Key, waker: &Waker) -> bool {
+        let mut state = self.lock();
+        match state.entries.get_mut(&key) {
+            Some(old) => {
+                if !old.will_wake(waker) {
+                    old.clone_from(waker);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes `key`'s entry, if it is still there. Whoever waits is not
+    /// woken: if it was armed for this deadline it wakes once for nothing.
+    pub(crate) fn remove(&self, key: Key) {
+        let waker = self.lock().entries.remove(&key);
+        // Dropped outside the lock: a waker's drop may run arbitrary code.
+        drop(waker);
+    }
+
+    /// How many deadlines are armed.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Takes every due entry out (calling `rearm` with the next deadline,
+    /// under the lock) and wakes them outside it.
+    pub(crate) fn fire(&self, rearm: impl FnOnce(Instant)) {
+        let mut due = Vec::new();
+        {
+            let mut state = self.lock();
+            let now = Instant::now();
+            while let Some(entry) = state.entries.first_entry() {
+                if entry.key().at > now {
+                    break;
+                }
+                due.push(entry.remove());
+            }
+            if let Some((next, _)) = state.entries.first_key_value() {
+                rearm(next.at);
+            }
+        }
+        // Wakers run arbitrary code (a task may drop another deadline):
+        // never with the lock held.
+        for waker in due {
+            waker.wake();
+        }
+    }
+
+    /// Refuses every later insert and wakes every entry: their futures
+    /// poll again and arm elsewhere.
+    #[cfg_attr(
+        not(all(feature = "tokio", any(target_os = "linux", target_os = "android"))),
+        allow(dead_code)
+    )]
+    pub(crate) fn close(&self) {
+        let entries = {
+            let mut state = self.lock();
+            state.closed = true;
+            std::mem::take(&mut state.entries)
+        };
+        for waker in entries.into_values() {
+            waker.wake();
+        }
+    }
 }
 
 /// How the thread waits for the earliest deadline.
@@ -68,18 +189,10 @@ fn driver() -> &'static Driver {
             .spawn(run)
             .expect("the operating system refused to start the cancel-timer thread");
         Driver {
-            state: Mutex::new(State {
-                entries: BTreeMap::new(),
-                seq: 0,
-            }),
+            timers: Timers::new(),
             wait: Wait::new(),
         }
     })
-}
-
-fn lock(driver: &Driver) -> MutexGuard<'_, State> {
-    // Nothing panics under this lock but a failed allocation; carry on.
-    driver.state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Wait {
@@ -124,7 +237,7 @@ impl Wait {
 /// Arms `fd` to expire once, `at` or later: a relative time, which the kernel
 /// counts from the call, so the expiry is never before `at`.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn arm_timerfd(fd: &rustix::fd::OwnedFd, at: Instant) {
+pub(crate) fn arm_timerfd(fd: &rustix::fd::OwnedFd, at: Instant) {
     use rustix::time::{Itimerspec, TimerfdTimerFlags, Timespec, timerfd_settime};
     // A zero value disarms a timerfd: a due deadline gets the least delay.
     let after = at
@@ -146,74 +259,34 @@ fn arm_timerfd(fd: &rustix::fd::OwnedFd, at: Instant) {
     let _ = timerfd_settime(fd, TimerfdTimerFlags::empty(), &spec);
 }
 
-/// Arms a deadline that wakes `waker` at `at` or later.
+/// Arms a deadline on the timer thread that wakes `waker` at `at` or later.
 pub(crate) fn insert(at: Instant, waker: &Waker) -> Key {
     let driver = driver();
-    let mut state = lock(driver);
-    state.seq += 1;
-    let key = Key { at, seq: state.seq };
-    let earliest = state
-        .entries
-        .first_key_value()
-        .is_none_or(|(k, _)| key < *k);
-    state.entries.insert(key, waker.clone());
-    // Only a new earliest deadline changes when the thread must wake.
-    if earliest {
-        driver.wait.arm(at);
-    }
-    key
+    driver
+        .timers
+        .insert(at, waker, |at| driver.wait.arm(at))
+        .expect("the timer thread's deadlines never close")
 }
 
-/// Replaces the waker of `key`; `false` if the entry is gone (it fired).
+/// Replaces the waker of `key` on the timer thread; `false` if it fired.
 pub(crate) fn update(key: Key, waker: &Waker) -> bool {
-    let mut state = lock(driver());
-    match state.entries.get_mut(&key) {
-        Some(old) => {
-            if !old.will_wake(waker) {
-                old.clone_from(waker);
-            }
-            true
-        }
-        None => false,
-    }
+    driver().timers.update(key, waker)
 }
 
-/// Removes `key`'s entry, if it is still there. The thread is not woken: if
-/// it was armed for this deadline it wakes once for nothing and re-arms.
+/// Removes `key`'s entry from the timer thread, if it is still there.
 pub(crate) fn remove(key: Key) {
-    let Some(driver) = DRIVER.get() else { return };
-    let waker = lock(driver).entries.remove(&key);
-    // Dropped outside the lock: a waker's drop may run arbitrary code.
-    drop(waker);
+    if let Some(driver) = DRIVER.get() {
+        driver.timers.remove(key);
+    }
 }
 
-/// How many deadlines are armed now.
+/// How many deadlines the timer thread holds now.
 pub(crate) fn armed() -> usize {
-    DRIVER.get().map_or(0, |d| lock(d).entries.len())
+    DRIVER.get().map_or(0, |d| d.timers.len())
 }
 
-/// Takes every due entry out of the map (re-arming for the next one) and
-/// wakes them outside the lock.
 fn fire(driver: &Driver) {
-    let mut due = Vec::new();
-    {
-        let mut state = lock(driver);
-        let now = Instant::now();
-        while let Some(entry) = state.entries.first_entry() {
-            if entry.key().at > now {
-                break;
-            }
-            due.push(entry.remove());
-        }
-        if let Some((next, _)) = state.entries.first_key_value() {
-            driver.wait.rearm(next.at);
-        }
-    }
-    // Wakers run arbitrary code (a task may drop another deadline): never
-    // with the lock held.
-    for waker in due {
-        waker.wake();
-    }
+    driver.timers.fire(|at| driver.wait.rearm(at));
 }
 
 /// The timer thread.
@@ -244,7 +317,7 @@ fn run() {
                 fire(driver);
                 // The next deadline, read under the lock the wait releases:
                 // an insert after `fire` notifies this wait.
-                let state = lock(driver);
+                let state = driver.timers.lock();
                 let next = state.entries.first_key_value().map(|(k, _)| k.at);
                 let _state = match next {
                     Some(at) => {

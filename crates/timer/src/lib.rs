@@ -47,6 +47,10 @@
 #![deny(unsafe_code)]
 
 mod driver;
+#[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
+mod reactor;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -64,8 +68,54 @@ use std::time::{Duration, Instant};
 pub struct Sleep {
     /// `None`: a deadline past what `Instant` can hold, which never comes.
     deadline: Option<Instant>,
+    /// Whether a tokio runtime's reactor may wake it ([`tokio::sleep`]).
+    via_runtime: bool,
     /// The armed entry, while there is one.
-    key: Option<driver::Key>,
+    armed: Option<Armed>,
+}
+
+/// Where a [`Sleep`]'s deadline is armed.
+#[derive(Debug)]
+enum Armed {
+    /// On the timer thread.
+    Thread(driver::Key),
+    /// On a tokio runtime's reactor.
+    #[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
+    Reactor(std::sync::Arc<reactor::Reactor>, driver::Key),
+}
+
+impl Armed {
+    /// Arms `at` to wake `waker`: on the reactor of the tokio runtime this
+    /// thread is in if `via_runtime` and there is one, else on the thread.
+    fn new(at: Instant, waker: &Waker, via_runtime: bool) -> Armed {
+        #[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
+        if via_runtime
+            && let Some(reactor) = reactor::current()
+            && let Some(key) = reactor.insert(at, waker)
+        {
+            return Armed::Reactor(reactor, key);
+        }
+        let _ = via_runtime;
+        Armed::Thread(driver::insert(at, waker))
+    }
+
+    /// Replaces the waker; `false` if the entry is gone (fired or closed).
+    fn update(&self, waker: &Waker) -> bool {
+        match self {
+            Armed::Thread(key) => driver::update(*key, waker),
+            #[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
+            Armed::Reactor(reactor, key) => reactor.update(*key, waker),
+        }
+    }
+
+    /// Takes the entry out, if it is still there.
+    fn remove(self) {
+        match self {
+            Armed::Thread(key) => driver::remove(key),
+            #[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
+            Armed::Reactor(reactor, key) => reactor.remove(key),
+        }
+    }
 }
 
 /// Completes `duration` from now, or later; never before.
@@ -80,7 +130,8 @@ pub struct Sleep {
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
         deadline: Instant::now().checked_add(duration),
-        key: None,
+        via_runtime: false,
+        armed: None,
     }
 }
 
@@ -93,7 +144,8 @@ pub fn sleep(duration: Duration) -> Sleep {
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline: Some(deadline),
-        key: None,
+        via_runtime: false,
+        armed: None,
     }
 }
 
@@ -108,10 +160,17 @@ impl Sleep {
         self.deadline.is_some_and(|at| Instant::now() >= at)
     }
 
+    /// The same deadline, to be woken by the tokio runtime it is polled in.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn via_runtime(mut self) -> Sleep {
+        self.via_runtime = true;
+        self
+    }
+
     /// Removes the armed entry, if any.
     fn disarm(&mut self) {
-        if let Some(key) = self.key.take() {
-            driver::remove(key);
+        if let Some(armed) = self.armed.take() {
+            armed.remove();
         }
     }
 }
@@ -129,11 +188,12 @@ impl Future for Sleep {
             self.disarm();
             return Poll::Ready(());
         }
-        match self.key {
-            Some(key) if driver::update(key, cx.waker()) => {}
-            // First poll, or the entry fired (a wake before `at` cannot
-            // happen, but re-arming costs nothing if it did).
-            _ => self.key = Some(driver::insert(at, cx.waker())),
+        match &self.armed {
+            Some(armed) if armed.update(cx.waker()) => {}
+            // First poll, the entry fired (a wake before `at` cannot happen,
+            // but re-arming costs nothing if it did), or its runtime shut
+            // down and woke it to arm elsewhere.
+            _ => self.armed = Some(Armed::new(at, cx.waker(), self.via_runtime)),
         }
         Poll::Pending
     }
@@ -190,7 +250,7 @@ pub async fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Result<F
 }
 
 /// `future` against `sleep`, the future first.
-async fn race<F: Future>(future: F, mut sleep: Sleep) -> Result<F::Output, Elapsed> {
+pub(crate) async fn race<F: Future>(future: F, mut sleep: Sleep) -> Result<F::Output, Elapsed> {
     let mut future = pin!(future);
     std::future::poll_fn(|cx| {
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
@@ -242,5 +302,8 @@ impl Drop for Alarm {
 /// [`timeout`]s that have been polled, and [`Alarm`]s that have not fired.
 /// What a program that drops its timeouts leaves behind is none.
 pub fn armed() -> usize {
+    #[cfg(all(feature = "tokio", any(target_os = "linux", target_os = "android")))]
+    return driver::armed() + reactor::armed();
+    #[cfg(not(all(feature = "tokio", any(target_os = "linux", target_os = "android"))))]
     driver::armed()
 }
