@@ -66,8 +66,9 @@ pub enum Mechanism {
     /// `or` with an async-io `Timer`): the shape every timeout has, with no
     /// work in it.
     Timeout(Deadline),
-    /// `cancel_timer::sleep` to the deadline, awaited in `block_on` with no
-    /// work: the precise timer's thread wakes the runtime's task.
+    /// `cancel_timer::tokio::sleep` to the deadline, awaited in `block_on`
+    /// with no work: on tokio the runtime's own reactor wakes the task (a
+    /// timerfd registered with it), elsewhere cancel-timer's timer thread.
     PreciseSleep(Deadline),
 }
 
@@ -431,14 +432,16 @@ impl Floor {
             ),
             Floor::Timer(rt, t) => match t.source {
                 TimerSource::Runtime => format!(
-                    "{} to the {} deadline, awaited in `block_on` on {rt} with no work (directly, or as the runtime's timeout around a future that never completes, whichever is cheaper): deadline → the await returned",
+                    "{} to the {} deadline, awaited {} with no work (directly, or as the runtime's timeout around a future that never completes, whichever is cheaper): deadline → the await returned",
                     timer(rt),
-                    t.deadline.label()
+                    t.deadline.label(),
+                    timer_awaited_in(rt)
                 ),
                 TimerSource::Precise => format!(
-                    "`cancel_timer::sleep` (one timer thread blocked on a `timerfd` wakes the task's waker) to the {} deadline, awaited in `block_on` on {rt} with no work: deadline → the await returned; {}",
+                    "`cancel_timer::tokio::sleep` to the {} deadline, awaited {} with no work: deadline → the await returned; {}",
                     t.deadline.label(),
-                    executor_of_timer(rt)
+                    timer_awaited_in(rt),
+                    precise_timer(rt)
                 ),
             },
             Floor::AtomicStoreSpinner => {
@@ -497,17 +500,28 @@ fn blocking_pool(rt: RuntimeKind) -> &'static str {
     }
 }
 
-/// Who the precise timer's thread wakes on `rt`.
-fn executor_of_timer(rt: RuntimeKind) -> &'static str {
+/// Where the timer step awaits its timers on `rt`: where the runtime runs a
+/// program's tasks.
+fn timer_awaited_in(rt: RuntimeKind) -> String {
+    match rt {
+        RuntimeKind::TokioMultiThread => {
+            format!("in a task spawned on {rt} (its `block_on` thread is none of its workers)")
+        }
+        _ => format!("in `block_on` on {rt}"),
+    }
+}
+
+/// How the precise timer's expiry reaches the awaiting task on `rt`.
+fn precise_timer(rt: RuntimeKind) -> &'static str {
     match rt {
         RuntimeKind::TokioCurrentThread => {
-            "the wake unparks the `block_on` thread, which runs the executor"
+            "a timerfd registered with the runtime's own reactor: its expiry wakes the `block_on` thread parked in the I/O driver, which runs the timer's task, which wakes the awaiting future"
         }
         RuntimeKind::TokioMultiThread => {
-            "the wake unparks the `block_on` thread (the awaiting task is `block_on`'s own future)"
+            "a timerfd registered with the runtime's own reactor: its expiry wakes the worker parked in the I/O driver, which runs the timer's task, which wakes the awaiting task"
         }
         RuntimeKind::AsyncStd | RuntimeKind::Smol => {
-            "the wake unparks the `block_on` thread, asleep in async-io's reactor or parker"
+            "cancel-timer's one timer thread, blocked on a `timerfd`, wakes the task's waker, which unparks the `block_on` thread, asleep in async-io's reactor or parker"
         }
     }
 }
@@ -583,7 +597,7 @@ pub(crate) async fn sample<H: RuntimeHandle>(rt: &H, mechanism: Mechanism) -> Pr
         Mechanism::PreciseSleep(d) => {
             let after = d.duration();
             let deadline = Instant::now() + after;
-            cancel_timer::sleep(after).await;
+            cancel_timer::tokio::sleep(after).await;
             ProbeSample::one(Instant::now().saturating_duration_since(deadline))
         }
         Mechanism::Timeout(d) => {

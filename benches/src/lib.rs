@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | `cancel_to_stopped` | [`Measure::cancel`] → [`CancelSample::stopped`] | stop issued → the work's `Drop` ran (a [`Mark`](cancel_harness::probe::Mark) set inside that `Drop`) |
 //! | `cancel_to_confirmed` | [`Measure::cancel`] → [`CancelSample::confirmed`] | stop issued → `cancel().await` returned |
-//! | `timeout_overshoot` | [`Measure::timeout_overshoot`] | deadline → `run_with_timeout` (the runtime's timer) or `run_until` with `cancel_timer::sleep` (the precise one) returned `TimedOut`, per [`Timer`] |
+//! | `timeout_overshoot` | [`Measure::timeout_overshoot`] | deadline → `run_with_timeout` (the runtime's timer) or `run_until` with `cancel_timer::tokio::sleep` (the precise one) returned `TimedOut`, per [`Timer`] |
 //! | `wrap_overhead` | [`Measure::wrap_overhead`] | `run_with_timeout` of a ready future minus awaiting it directly |
 //! | `fanout/N` | [`Measure::fanout`] | one stop to N tasks → all N stopped and joined |
 //! | bytes per task | [`Measure::live_bytes_per_task`] | live heap with N parked tasks, divided by N |
@@ -151,7 +151,7 @@ impl Deadline {
 pub struct Timer {
     /// The runtime's own timer (through the strategy's
     /// `run_with_timeout`), or `cancel-timer`'s (through its `run_until`
-    /// with `cancel_timer::sleep` as the deadline).
+    /// with `cancel_timer::tokio::sleep` as the deadline).
     pub source: TimerSource,
     /// How far ahead the deadline is.
     pub deadline: Deadline,

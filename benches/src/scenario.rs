@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use cancel_conformance::{Precise, Subject, TimerSource};
 use cancel_contract::{CancelHandle, Cancellation, Error, Outcome};
 use cancel_harness::probe::live_bytes;
-use cancel_harness::runtime::{Runtime, RuntimeHandle};
+use cancel_harness::runtime::{Runtime, RuntimeHandle, RuntimeKind};
 
 use crate::floors::{self, Mechanism, ProbeSample};
 use crate::work::{Marks, Parked, Ready, until_parked};
@@ -52,7 +52,7 @@ pub trait Measure {
     /// `samples` timeouts of parked work with `timer`: how long after the
     /// deadline each returned. The runtime's timer is the strategy's
     /// `run_with_timeout`; the precise one its `run_until` with
-    /// `cancel_timer::sleep` as the deadline (the suite's
+    /// `cancel_timer::tokio::sleep` as the deadline (the suite's
     /// [`Precise`](cancel_conformance::Precise) adapter), on the same
     /// runtime.
     ///
@@ -124,6 +124,24 @@ impl<S, R: Runtime> On<S, R> {
             rt,
             strategy: PhantomData,
         }
+    }
+}
+
+impl<S, R: Runtime> On<S, R> {
+    /// `fut`'s output, run in a task spawned on the runtime.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the task panicked.
+    fn in_task<T: Send + 'static>(&self, fut: impl Future<Output = T> + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let task = self.rt.handle().spawn(async move {
+            // The receiver outlives the task: `block_on` below joins it first.
+            let _ = tx.send(fut.await);
+        });
+        self.rt.block_on(R::Handle::join(task));
+        rx.recv()
+            .unwrap_or_else(|_| panic!("a sampling task on {} panicked", R::KIND))
     }
 }
 
@@ -242,9 +260,21 @@ impl<S: Subject<R>, R: Runtime> Measure for On<S, R> {
     ) -> (Vec<Duration>, Vec<(Mechanism, ProbeSample)>) {
         let rt = self.rt.handle();
         let what = self.target().timer_id(timer);
-        self.rt.block_on(interleaved(&rt, samples, beside, || {
-            one_timeout::<S, R>(&rt, timer, &what)
-        }))
+        let beside = beside.to_vec();
+        let sampling = async move {
+            interleaved(&rt, samples, &beside, || {
+                one_timeout::<S, R>(&rt, timer, &what)
+            })
+            .await
+        };
+        // Where the runtime runs a program's tasks. tokio multi-thread's
+        // `block_on` thread is none of its workers, so its timeouts would
+        // pay a hop (worker → that thread) that no other runtime's do.
+        if R::KIND == RuntimeKind::TokioMultiThread {
+            self.in_task(sampling)
+        } else {
+            self.rt.block_on(sampling)
+        }
     }
 
     fn wrap_overhead(&mut self, iters: u64) -> WrapTimes {

@@ -232,17 +232,17 @@ pub trait Subject<R: Runtime>: 'static {
         rt: &R::Handle,
         timeout: Duration,
         work: W,
-    ) -> impl Future<Output = Result<Outcome<W::Output>, Error>>;
+    ) -> impl Future<Output = Result<Outcome<W::Output>, Error>> + Send;
 
     /// Runs `work` until it completes or `until` does, the strategy's way:
     /// [`run_with_timeout`](Subject::run_with_timeout) with any future as
     /// its deadline (the strategy crate's `run_until`). [`Precise`] runs
-    /// every case through it with `cancel_timer::sleep` as the deadline.
+    /// every case through it with `cancel_timer::tokio::sleep` as the deadline.
     fn run_until<W: Play, U: Future<Output = ()> + Send + 'static>(
         rt: &R::Handle,
         until: U,
         work: W,
-    ) -> impl Future<Output = Result<Outcome<W::Output>, Error>>;
+    ) -> impl Future<Output = Result<Outcome<W::Output>, Error>> + Send;
 
     /// Starts `work` in the background, the strategy's way. Called from
     /// inside [`Runtime::block_on`].

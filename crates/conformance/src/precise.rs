@@ -1,5 +1,5 @@
 //! Every strategy with the precise timer: [`Precise<S>`] is strategy `S`
-//! whose timeouts are `S`'s own `run_until` with `cancel_timer::sleep` as
+//! whose timeouts are `S`'s own `run_until` with `cancel_timer::tokio::sleep` as
 //! the deadline, in place of the runtime's timer. Everything else is `S`'s.
 
 use std::future::Future;
@@ -17,8 +17,9 @@ pub enum TimerSource {
     /// The runtime's own timer, as the strategy's `run_with_timeout` uses it
     /// (tokio's wheel, async-io's `Timer`).
     Runtime,
-    /// `cancel-timer`'s: one thread on a timerfd, through the strategy's
-    /// `run_until`.
+    /// `cancel-timer`'s, through the strategy's `run_until`: on tokio a
+    /// timerfd registered with the runtime's own reactor, elsewhere its one
+    /// timer thread on a timerfd.
     Precise,
 }
 
@@ -74,7 +75,7 @@ impl<S: Subject<R>, R: Runtime> Subject<R> for Precise<S> {
         timeout: Duration,
         work: W,
     ) -> impl Future<Output = Result<Outcome<W::Output>, Error>> {
-        S::run_until(rt, cancel_timer::sleep(timeout), work)
+        S::run_until(rt, cancel_timer::tokio::sleep(timeout), work)
     }
 
     fn run_until<W: Play, U: Future<Output = ()> + Send + 'static>(

@@ -30,7 +30,11 @@ pub(crate) fn metrics(deadline: Deadline) -> Vec<Metric> {
 /// A timer source as the tables name it on `runtime`: which timer that is.
 fn source_label(source: TimerSource, runtime: &str) -> &'static str {
     match (source, RuntimeKind::from_name(runtime)) {
-        (TimerSource::Precise, _) => "precise (cancel-timer)",
+        (
+            TimerSource::Precise,
+            Some(RuntimeKind::TokioCurrentThread | RuntimeKind::TokioMultiThread),
+        ) => "precise (cancel-timer, tokio's reactor)",
+        (TimerSource::Precise, _) => "precise (cancel-timer's thread)",
         (
             TimerSource::Runtime,
             Some(RuntimeKind::TokioCurrentThread | RuntimeKind::TokioMultiThread),
@@ -142,7 +146,7 @@ pub(crate) fn block(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\nEach timer awaited alone in `block_on` on its runtime, no work: deadline → the await returned (the runtime's own timer: the cheaper of its sleep and its timeout around a future that never completes, round by round; the precise timer: `cancel_timer::sleep`). Each is the floor of the timeouts of its source, runtime and deadline below, sampled beside them (`timer/<runtime>`, `timer/<runtime>/precise`, `…/1ms` in the floors table). A round's p99 is the p99 of that round's samples of its cheapest way.\n"
+        "\nEach timer awaited alone on its runtime, no work, where the runtime runs a program's tasks (in `block_on`; on tokio-multi-thread, whose `block_on` thread is none of its workers, in a task spawned on it, as every timeout below): deadline → the await returned (the runtime's own timer: the cheaper of its sleep and its timeout around a future that never completes, round by round; the precise timer: `cancel_timer::tokio::sleep`, which on tokio arms a timerfd in the runtime's own reactor and elsewhere cancel-timer's one timer thread). Each is the floor of the timeouts of its source, runtime and deadline below, sampled beside them (`timer/<runtime>`, `timer/<runtime>/precise`, `…/1ms` in the floors table). A round's p99 is the p99 of that round's samples of its cheapest way.\n"
     );
 
     for d in Deadline::ALL {
@@ -208,7 +212,7 @@ pub(crate) fn block(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "How late each timeout of parked work came back after its deadline. `runtime's`: the strategy's `run_with_timeout`, on the runtime's own timer (tokio's wheel, async-io's `Timer` on async-std and smol); `precise`: the strategy's `run_until` with `cancel_timer::sleep(d)` as its deadline, on the same runtime. Each figure is read against the bare timer of its own source, runtime and deadline, sampled beside it. Fewer timeouts are sampled where each takes a millisecond and the rounds agree (the runtime's timer at 100 µs, both at 1 ms) than with the precise timer at 100 µs, whose p99 is the figure of interest; with few samples a round, a round's p99 is its greatest sample."
+        "How late each timeout of parked work came back after its deadline. `runtime's`: the strategy's `run_with_timeout`, on the runtime's own timer (tokio's wheel, async-io's `Timer` on async-std and smol); `precise`: the strategy's `run_until` with `cancel_timer::tokio::sleep(d)` as its deadline, on the same runtime (on tokio, a timerfd registered with the runtime's own reactor; on async-std and smol, cancel-timer's timer thread). Each figure is read against the bare timer of its own source, runtime and deadline, sampled beside it. Fewer timeouts are sampled where each takes a millisecond and the rounds agree (the runtime's timer at 100 µs, both at 1 ms) than with the precise timer at 100 µs, whose p99 is the figure of interest; with few samples a round, a round's p99 is its greatest sample."
     );
     out
 }
@@ -249,7 +253,7 @@ mod tests {
         );
         assert_eq!(
             source_label(TimerSource::Precise, "tokio-current-thread"),
-            "precise (cancel-timer)"
+            "precise (cancel-timer, tokio's reactor)"
         );
     }
 }

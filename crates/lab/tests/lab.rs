@@ -493,7 +493,7 @@ fn the_report_directory_holds_the_report_and_its_charts() {
         "#### Bare timers",
         "#### `timeout_overshoot`, 100 µs deadline",
         "#### `timeout_overshoot`, 1 ms deadline",
-        "| `select` | tokio-multi-thread | precise (cancel-timer) |",
+        "| `select` | tokio-multi-thread | precise (cancel-timer, tokio's reactor) |",
         "| `select` | tokio-multi-thread | runtime's (tokio) |",
         "| `select` | smol | runtime's (async-io) |",
     ] {

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use ::tokio::io::Interest;
 use ::tokio::io::unix::AsyncFd;
-use ::tokio::runtime::{Handle, Id};
+use ::tokio::runtime::{Handle, Id, RuntimeFlavor};
 use rustix::fd::OwnedFd;
 
 use crate::driver::{Key, Timers, arm_timerfd};
@@ -64,8 +64,8 @@ impl Reactor {
 }
 
 /// The reactor of the tokio runtime whose context this thread is in,
-/// started on first use. `None` outside a tokio runtime, or where no
-/// timerfd can be made.
+/// started on first use. `None` outside a tokio runtime, on a multi-thread
+/// runtime outside its tasks, or where no timerfd can be made.
 ///
 /// # Panics
 ///
@@ -73,6 +73,15 @@ impl Reactor {
 /// I/O types do.
 pub(crate) fn current() -> Option<Arc<Reactor>> {
     let handle = Handle::try_current().ok()?;
+    // The expiry wakes a thread parked in the runtime's I/O driver: a
+    // current-thread runtime's own thread, or a multi-thread runtime's
+    // worker. A multi-thread runtime's `block_on` thread is neither (it is
+    // outside any task): the worker would have to run the reactor's task and
+    // then wake it, which the timer thread does sooner.
+    if handle.runtime_flavor() != RuntimeFlavor::CurrentThread && ::tokio::task::try_id().is_none()
+    {
+        return None;
+    }
     let id = handle.id();
     let mut live = reactors();
     if let Some((_, reactor)) = live.iter().find(|(at, _)| *at == id) {
@@ -106,8 +115,19 @@ pub(crate) fn armed() -> usize {
 }
 
 /// The runtime's task: waits for the timerfd to expire and wakes what is due.
-async fn drive(id: Id, reactor: Arc<Reactor>) {
-    let _close = Close(id, Arc::clone(&reactor));
+fn drive(id: Id, reactor: Arc<Reactor>) -> impl Future<Output = ()> + Send + 'static {
+    // Made before the future: a task dropped before its first poll (a
+    // runtime that shuts down first) must close the reactor too.
+    let close = Close(id, Arc::clone(&reactor));
+    async move {
+        let _close = close;
+        run(&reactor).await;
+    }
+}
+
+/// Waits for the timerfd to expire and wakes what is due, until the runtime
+/// shuts down.
+async fn run(reactor: &Reactor) {
     loop {
         // An error means the runtime is shutting down.
         let Ok(mut ready) = reactor.fd.readable().await else {

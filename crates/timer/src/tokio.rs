@@ -8,9 +8,13 @@
 //! the one the expiry wakes: one wake-up, as async-io's timer on async-std
 //! and smol. Each runtime gets one timerfd and one task, on first use.
 //!
-//! Anywhere else (outside a tokio runtime, on another operating system, or
-//! where no timerfd can be made) they are [`crate::sleep`]'s: the same
-//! guarantees, on the timer thread. A [`Sleep`] keeps the timer it was
+//! Anywhere else they are [`crate::sleep`]'s: the same guarantees, on the
+//! timer thread. That is outside a tokio runtime, on another operating
+//! system, where no timerfd can be made, and in a multi-thread runtime's
+//! `block_on` future (the `#[tokio::main]` body), whose thread is none of
+//! the runtime's workers: there the expiry would wake a worker, which
+//! would then have to wake that thread, and the timer thread wakes it
+//! sooner. Spawned tasks get the reactor on both schedulers. A [`Sleep`] keeps the timer it was
 //! first armed on; if that runtime shuts down first, it arms again
 //! wherever it is next polled.
 //!
