@@ -103,7 +103,7 @@ where
 /// Runs `work` as a tokio task until it completes or `until` does; then
 /// aborts the task, and returns once it has stopped. [`run_with_timeout`]
 /// is this with `tokio::time::sleep(timeout)` as `until`; a precise deadline
-/// is `cancel_timer::sleep(d)`. `until` is judged only once the work has
+/// is `cancel_timer::tokio::sleep(d)`. `until` is judged only once the work has
 /// been polled, as in [`run_with_timeout`].
 ///
 /// # Panics

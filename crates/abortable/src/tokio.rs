@@ -53,7 +53,7 @@ pub async fn run_with_timeout<F: Future>(
 /// Runs `work` inside an `Abortable` until it completes or `until` does;
 /// then aborts it, and returns once it has been dropped. [`run_with_timeout`]
 /// is this with `tokio::time::sleep(timeout)` as `until`; a precise deadline is
-/// `cancel_timer::sleep(d)`. The work is polled before `until`.
+/// `cancel_timer::tokio::sleep(d)`. The work is polled before `until`.
 ///
 /// # Cancel safety
 ///

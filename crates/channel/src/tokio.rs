@@ -37,7 +37,7 @@ where
 
 /// Runs `work` until it returns or `until` completes; then sends the stop message and waits
 /// until the work has returned. [`run_with_timeout`] is this with `tokio::time::sleep(timeout)`
-/// as `until`; a precise deadline is `cancel_timer::sleep(d)`.
+/// as `until`; a precise deadline is `cancel_timer::tokio::sleep(d)`.
 ///
 /// `Some(v)` is `Completed(v)`, even after `until`; `None` after the stop is
 /// `TimedOut`. The work is polled before `until`.

@@ -379,7 +379,7 @@ macro_rules! token_strategy {
             " until it returns or `until` completes; then\ncancels the ",
             ::core::stringify!($noun), " and waits until the work has returned. ",
             "[`run_with_timeout`] is this\nwith the runtime's sleep as `until`; ",
-            "a precise deadline is `cancel_timer::sleep(d)`."
+            "a precise deadline is `cancel_timer::sleep(d)`\n(on tokio, `cancel_timer::tokio::sleep(d)`, woken by the runtime's reactor)."
         )]
         ///
         /// `Some(v)` is `Completed(v)`, even after `until`; `None` after the

@@ -23,10 +23,10 @@
 //!
 //! `run_until(until, work)` is `run_with_timeout` with any future as the
 //! deadline: the runtime's timer is one (`run_with_timeout` uses it), a
-//! precise timer that needs no runtime is another
-//! (`run_until(cancel_timer::sleep(d), work)` times out within tens of
-//! microseconds on tokio, whose own timer rounds up to its next
-//! millisecond), and so is any stop signal. The contract is the same:
+//! precise timer is another (`run_until(cancel_timer::tokio::sleep(d),
+//! work)` times out within tens of microseconds on tokio, whose own timer
+//! rounds up to its next millisecond; `cancel_timer::sleep(d)` needs no
+//! runtime at all), and so is any stop signal. The contract is the same:
 //! `Outcome::TimedOut` means `until` completed first and the work has been
 //! dropped.
 //! The contract's types these signatures name ([`Outcome`],

@@ -45,7 +45,7 @@ pub async fn run_with_timeout<F: Future>(
 /// Runs `work` until it completes or `until` completes; when `until` comes
 /// first the work is dropped before this returns and the outcome is
 /// [`Outcome::TimedOut`]. `run_with_timeout` is this with `tokio::time::sleep(timeout)` as
-/// `until`; a precise deadline is `cancel_timer::sleep(d)`.
+/// `until`; a precise deadline is `cancel_timer::tokio::sleep(d)`.
 ///
 /// The work is polled before `until`: output ready when `until` completes
 /// wins. A panic in the work comes back as [`Error::WorkPanicked`], a panic

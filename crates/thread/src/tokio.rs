@@ -79,7 +79,7 @@ where
 
 /// Runs `work` on tokio's blocking pool until it returns or `until` completes; then sets
 /// its flag and waits until it has returned. [`run_with_timeout`] is this
-/// with `tokio::time::sleep(timeout)` as `until`; a precise deadline is `cancel_timer::sleep(d)`.
+/// with `tokio::time::sleep(timeout)` as `until`; a precise deadline is `cancel_timer::tokio::sleep(d)`.
 ///
 /// # Cancel safety
 ///

@@ -40,8 +40,12 @@
 //! }
 //! ```
 //!
+//! On tokio, the [`tokio`] module (feature `tokio`) arms the same futures
+//! on the runtime's own reactor, a timerfd registered with its I/O driver:
+//! one wake-up where the timer thread costs two.
+//!
 //! With a cancel-lab strategy, a precise deadline is the stop of its
-//! `run_until` (`cancel_select::tokio::run_until(cancel_timer::sleep(d), work)`),
+//! `run_until` (`cancel_select::tokio::run_until(cancel_timer::tokio::sleep(d), work)`),
 //! and `cancel-scope`'s deadlines use this timer.
 
 #![deny(unsafe_code)]

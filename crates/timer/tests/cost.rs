@@ -1,8 +1,10 @@
 //! What the precise timer costs, measured from the process's CPU clock
 //! (`CLOCK_PROCESS_CPUTIME_ID`): CPU time per armed-and-fired timeout, the
 //! CPU an idle process holding 10 000 armed deadlines uses (none to speak
-//! of: the timer thread is blocked in one `read`, nothing spins), and how
-//! late 10 000 concurrent deadlines due within 50 ms fire (none early).
+//! of: the timer thread is blocked in one `read`, a runtime's workers in
+//! `epoll_wait`; nothing spins), and how late 10 000 concurrent deadlines
+//! due within 50 ms fire (none early). Each on the timer thread and on a
+//! tokio runtime's reactor (`cancel_timer::tokio`).
 //!
 //! Each test prints its figures straight to stderr, so they show on a
 //! passing run. The assertions are wide (a debug build on a shared machine
@@ -78,6 +80,16 @@ fn an_armed_and_fired_timeout_costs_a_little_cpu_not_its_wait() {
         }
     });
     let (cpu, wall) = (process_cpu() - cpu0, wall0.elapsed());
+    // The same loop woken by the runtime's own reactor (`cancel_timer::tokio`).
+    let reactor_rt = tokio_io(false);
+    reactor_rt.block_on(cancel_timer::tokio::sleep(Duration::from_millis(1)));
+    let (re_cpu0, re_wall0) = (process_cpu(), Instant::now());
+    reactor_rt.block_on(async {
+        for _ in 0..N {
+            cancel_timer::tokio::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    let (re_cpu, re_wall) = (process_cpu() - re_cpu0, re_wall0.elapsed());
     // The same loop on tokio's own timer, for reference (not asserted).
     let tokio_timer = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -93,12 +105,16 @@ fn an_armed_and_fired_timeout_costs_a_little_cpu_not_its_wait() {
     });
     let (ref_cpu, ref_wall) = (process_cpu() - ref_cpu0, ref_wall0.elapsed());
     say(&format!(
-        "cancel-timer: {N} sequential 1 ms timeouts on tokio current-thread: {:.1} µs of CPU per armed-and-fired timeout ({:?} of CPU in {:?}, {:.1} % of one core); \
+        "cancel-timer: {N} sequential 1 ms timeouts on tokio current-thread: {:.1} µs of CPU per armed-and-fired timeout on the timer thread ({:?} of CPU in {:?}, {:.1} % of one core); \
+         {:.1} µs on the runtime's reactor ({:?} of CPU in {:?}); \
          tokio's own timer in the same loop: {:.1} µs ({:?} of CPU in {:?})",
         cpu.as_secs_f64() * 1e6 / f64::from(N),
         cpu,
         wall,
         cpu.as_secs_f64() / wall.as_secs_f64() * 100.0,
+        re_cpu.as_secs_f64() * 1e6 / f64::from(N),
+        re_cpu,
+        re_wall,
         ref_cpu.as_secs_f64() * 1e6 / f64::from(N),
         ref_cpu,
         ref_wall,
@@ -107,6 +123,25 @@ fn an_armed_and_fired_timeout_costs_a_little_cpu_not_its_wait() {
         cpu < wall / 2,
         "the process was busy {cpu:?} of {wall:?}: something spins while it waits"
     );
+    assert!(
+        re_cpu < re_wall / 2,
+        "the process was busy {re_cpu:?} of {re_wall:?} on the reactor: something spins"
+    );
+}
+
+/// A tokio runtime with I/O, which the reactor's timerfd needs.
+fn tokio_io(multi: bool) -> tokio::runtime::Runtime {
+    if multi {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_io()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+    }
+    .expect("a tokio runtime")
 }
 
 /// Arms `n` deadlines an hour away (each polled once, so its entry is in
@@ -122,20 +157,53 @@ fn arm_far(n: usize) -> Vec<Sleep> {
         .collect()
 }
 
+/// Where the idle test's deadlines are armed.
+#[derive(Debug, Clone, Copy)]
+enum Armed {
+    /// On the timer thread, polled outside any runtime.
+    Thread,
+    /// On a tokio multi-thread runtime's reactor: 10 000 tasks, each
+    /// awaiting its own deadline, the workers parked.
+    Reactor,
+}
+
 /// The process's CPU use while it holds 10 000 armed deadlines and does
 /// nothing else for `idle`, as a share of one core.
-fn idle_share(idle: Duration) -> f64 {
+fn idle_share(idle: Duration, on: Armed) -> f64 {
+    const N: usize = 10_000;
     let before = armed();
-    let held = arm_far(10_000);
-    assert_eq!(armed(), before + 10_000, "every deadline is armed");
+    let (held, rt) = match on {
+        Armed::Thread => (arm_far(N), None),
+        Armed::Reactor => {
+            let rt = tokio_io(true);
+            for i in 0..N {
+                rt.spawn(cancel_timer::tokio::sleep(
+                    Duration::from_secs(3600) + Duration::from_micros(i as u64),
+                ));
+            }
+            (Vec::new(), Some(rt))
+        }
+    };
+    // The tasks arm as the workers first poll them.
+    let wait = Instant::now();
+    while armed() < before + N && wait.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(armed(), before + N, "every deadline is armed");
     let (cpu0, wall0) = (process_cpu(), Instant::now());
     std::thread::sleep(idle);
     let (cpu, wall) = (process_cpu() - cpu0, wall0.elapsed());
     drop(held);
+    // Shutting the runtime down drops its tasks and their deadlines.
+    drop(rt);
     assert_eq!(armed(), before, "dropped: nothing left");
     let share = cpu.as_secs_f64() / wall.as_secs_f64();
     say(&format!(
-        "cancel-timer: idle with 10 000 armed deadlines for {wall:?}: {cpu:?} of CPU, {:.4} % of one core",
+        "cancel-timer: idle with {N} deadlines armed on the {} for {wall:?}: {cpu:?} of CPU, {:.4} % of one core",
+        match on {
+            Armed::Thread => "timer thread",
+            Armed::Reactor => "reactor of a tokio multi-thread runtime (2 workers)",
+        },
         share * 100.0
     ));
     share
@@ -145,12 +213,14 @@ fn idle_share(idle: Duration) -> f64 {
 #[test]
 fn an_idle_process_holding_10_000_armed_deadlines_uses_no_cpu() {
     let _alone = alone();
-    let share = idle_share(Duration::from_millis(500));
-    assert!(
-        share < 0.05,
-        "{:.2} % of one core while idle",
-        share * 100.0
-    );
+    for on in [Armed::Thread, Armed::Reactor] {
+        let share = idle_share(Duration::from_millis(500), on);
+        assert!(
+            share < 0.05,
+            "{on:?}: {:.2} % of one core while idle",
+            share * 100.0
+        );
+    }
 }
 
 /// The long form, the issue's figure: under 1 % of one core over 5 s.
@@ -158,12 +228,14 @@ fn an_idle_process_holding_10_000_armed_deadlines_uses_no_cpu() {
 #[ignore = "5 s: the short form runs by default"]
 fn an_idle_process_holding_10_000_armed_deadlines_uses_under_1_percent_of_a_core() {
     let _alone = alone();
-    let share = idle_share(Duration::from_secs(5));
-    assert!(
-        share < 0.01,
-        "{:.3} % of one core while idle",
-        share * 100.0
-    );
+    for on in [Armed::Thread, Armed::Reactor] {
+        let share = idle_share(Duration::from_secs(5), on);
+        assert!(
+            share < 0.01,
+            "{on:?}: {:.3} % of one core while idle",
+            share * 100.0
+        );
+    }
 }
 
 /// 10 000 tasks on a tokio multi-thread runtime (two workers), each
@@ -175,12 +247,17 @@ fn an_idle_process_holding_10_000_armed_deadlines_uses_under_1_percent_of_a_core
 #[test]
 fn ten_thousand_concurrent_deadlines_due_within_50_ms_fire_none_early() {
     let _alone = alone();
+    ten_thousand(Armed::Thread);
+    ten_thousand(Armed::Reactor);
+}
+
+fn ten_thousand(on: Armed) {
     const N: u32 = 10_000;
     const WINDOW: Duration = Duration::from_millis(50);
     // Far enough ahead for every task to be spawned and armed first, even
     // unoptimised on a loaded machine.
     const LEAD: Duration = Duration::from_millis(300);
-    let rt = tokio(true);
+    let rt = tokio_io(true);
     rt.block_on(sleep(Duration::from_millis(1)));
     let before = armed();
     let cpu0 = process_cpu();
@@ -190,7 +267,10 @@ fn ten_thousand_concurrent_deadlines_due_within_50_ms_fire_none_early() {
             .map(|i| {
                 let at = start + WINDOW * i / (N - 1);
                 tokio::spawn(async move {
-                    sleep_until(at).await;
+                    match on {
+                        Armed::Thread => sleep_until(at).await,
+                        Armed::Reactor => cancel_timer::tokio::sleep_until(at).await,
+                    }
                     let woke = Instant::now();
                     (woke >= at, woke.saturating_duration_since(at))
                 })
@@ -220,9 +300,13 @@ fn ten_thousand_concurrent_deadlines_due_within_50_ms_fire_none_early() {
     sorted.sort_unstable();
     let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q) as usize];
     say(&format!(
-        "cancel-timer: {N} concurrent deadlines due within {WINDOW:?} on tokio multi-thread (2 workers){}: none early; \
+        "cancel-timer: {N} concurrent deadlines due within {WINDOW:?} in tasks on tokio multi-thread (2 workers), armed on the {}{}: none early; \
          the last came back {last:?} after its time ({} 1 ms); lateness p50 {:?}, p99 {:?}, max {:?}; \
          {:.1} µs of CPU per timeout (spawn, arm, fire, poll, join)",
+        match on {
+            Armed::Thread => "timer thread",
+            Armed::Reactor => "runtime's reactor",
+        },
         if armed_in_time {
             ", all armed before the first was due"
         } else {
