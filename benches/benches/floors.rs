@@ -17,7 +17,7 @@
 //! and `timer-timeout/<runtime>` (the runtime's own timer to the 100 µs
 //! deadline of `timeout_overshoot`, awaited alone or as a timeout around a
 //! future that never completes: how late it returned),
-//! `precise-sleep/<runtime>` (`cancel_timer::sleep` to the same deadline,
+//! `precise-sleep/<runtime>` (`cancel_timer::tokio::sleep` to the same deadline,
 //! awaited on that runtime: the precise timer's floor; the lab's 1 ms timer
 //! floors are not benched), `atomic-store/spinner` (a store → seen by a
 //! spinning thread) and `sleep-overshoot` (a thread's `std::thread::sleep` to the same

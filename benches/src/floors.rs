@@ -58,17 +58,18 @@ pub enum Mechanism {
     /// The same with a closure that spins on the flag without yielding, so
     /// it holds its core and sees the store at once.
     BlockingSpinJoin,
-    /// The runtime's own sleep to the deadline, awaited in `block_on` with
-    /// no work: tokio's `sleep`, async-io's `Timer`.
+    /// The runtime's own sleep to the deadline, awaited with no work
+    /// ([`where_timers_run`]): tokio's `sleep`, async-io's `Timer`.
     Sleep(Deadline),
     /// The runtime's own timeout to the deadline around a future that never
     /// completes (tokio `time::timeout`, async-std `future::timeout`, smol
     /// `or` with an async-io `Timer`): the shape every timeout has, with no
     /// work in it.
     Timeout(Deadline),
-    /// `cancel_timer::tokio::sleep` to the deadline, awaited in `block_on`
-    /// with no work: on tokio the runtime's own reactor wakes the task (a
-    /// timerfd registered with it), elsewhere cancel-timer's timer thread.
+    /// `cancel_timer::tokio::sleep` to the deadline, awaited with no work
+    /// ([`where_timers_run`]): on tokio the runtime's own reactor wakes the
+    /// task (a timerfd registered with it), elsewhere cancel-timer's timer
+    /// thread.
     PreciseSleep(Deadline),
 }
 
@@ -697,14 +698,47 @@ impl<R: Runtime> Sampler for OnRuntime<R> {
     fn samples(&mut self, samples: u64) -> Vec<ProbeSample> {
         let h = self.rt.handle();
         let mechanism = self.mechanism;
-        self.rt.block_on(async {
+        let sampling = async move {
             let mut out = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
             for _ in 0..samples {
                 out.push(sample(&h, mechanism).await);
             }
             out
-        })
+        };
+        match mechanism {
+            // A timer's floor is awaited where the timeouts it bounds are.
+            Mechanism::Sleep(_) | Mechanism::Timeout(_) | Mechanism::PreciseSleep(_) => {
+                where_timers_run(&self.rt, sampling)
+            }
+            _ => self.rt.block_on(sampling),
+        }
     }
+}
+
+/// `fut`'s output, awaited where timeouts are measured on `R`: in
+/// `block_on`, except on tokio multi-thread, whose `block_on` thread is
+/// none of its workers (a timeout awaited there pays a hop, worker → that
+/// thread, that no other runtime's `block_on` does, and a program's
+/// timeouts run in tasks): there in a task spawned on the runtime.
+///
+/// # Panics
+///
+/// Panics if that task panicked.
+pub(crate) fn where_timers_run<R: Runtime, T: Send + 'static>(
+    rt: &R,
+    fut: impl Future<Output = T> + Send + 'static,
+) -> T {
+    if R::KIND != RuntimeKind::TokioMultiThread {
+        return rt.block_on(fut);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let task = rt.handle().spawn(async move {
+        // The receiver outlives the task: `block_on` below joins it first.
+        let _ = tx.send(fut.await);
+    });
+    rt.block_on(R::Handle::join(task));
+    rx.recv()
+        .unwrap_or_else(|_| panic!("a sampling task on {} panicked", R::KIND))
 }
 
 /// A probe that needs no runtime, and the function that samples it.

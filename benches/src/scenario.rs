@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use cancel_conformance::{Precise, Subject, TimerSource};
 use cancel_contract::{CancelHandle, Cancellation, Error, Outcome};
 use cancel_harness::probe::live_bytes;
-use cancel_harness::runtime::{Runtime, RuntimeHandle, RuntimeKind};
+use cancel_harness::runtime::{Runtime, RuntimeHandle};
 
 use crate::floors::{self, Mechanism, ProbeSample};
 use crate::work::{Marks, Parked, Ready, until_parked};
@@ -124,24 +124,6 @@ impl<S, R: Runtime> On<S, R> {
             rt,
             strategy: PhantomData,
         }
-    }
-}
-
-impl<S, R: Runtime> On<S, R> {
-    /// `fut`'s output, run in a task spawned on the runtime.
-    ///
-    /// # Panics
-    ///
-    /// Panics if the task panicked.
-    fn in_task<T: Send + 'static>(&self, fut: impl Future<Output = T> + Send + 'static) -> T {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let task = self.rt.handle().spawn(async move {
-            // The receiver outlives the task: `block_on` below joins it first.
-            let _ = tx.send(fut.await);
-        });
-        self.rt.block_on(R::Handle::join(task));
-        rx.recv()
-            .unwrap_or_else(|_| panic!("a sampling task on {} panicked", R::KIND))
     }
 }
 
@@ -267,14 +249,7 @@ impl<S: Subject<R>, R: Runtime> Measure for On<S, R> {
             })
             .await
         };
-        // Where the runtime runs a program's tasks. tokio multi-thread's
-        // `block_on` thread is none of its workers, so its timeouts would
-        // pay a hop (worker → that thread) that no other runtime's do.
-        if R::KIND == RuntimeKind::TokioMultiThread {
-            self.in_task(sampling)
-        } else {
-            self.rt.block_on(sampling)
-        }
+        floors::where_timers_run(&self.rt, sampling)
     }
 
     fn wrap_overhead(&mut self, iters: u64) -> WrapTimes {
