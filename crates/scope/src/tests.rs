@@ -317,6 +317,71 @@ fn dropped_scopes_with_long_deadlines_are_swept_from_the_timer() {
     );
 }
 
+/// A waker that, woken by the timer thread, says so and then holds that
+/// thread until released: while it is held, no deadline fires.
+struct Hold {
+    entered: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl Wake for Hold {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let entered = self.entered.lock().map(|mut e| e.take());
+        if let Ok(Some(entered)) = entered {
+            let _ = entered.send(());
+        }
+        if let Ok(release) = self.release.lock() {
+            // Bounded: a failed test must not hold the timer for good.
+            let _ = release.recv_timeout(Duration::from_secs(10));
+        }
+    }
+}
+
+/// A deadline that has passed but that the timer thread has not fired yet
+/// must survive a sweep: dropping its alarm would take it out of the timer
+/// and the scope would never be cancelled. The timer thread is held while
+/// the deadline passes and a crowd of new deadlines makes the list sweep.
+#[test]
+fn a_sweep_keeps_a_deadline_that_has_passed_but_not_fired() {
+    let (entered_tx, entered) = std::sync::mpsc::channel();
+    let (release, release_rx) = std::sync::mpsc::channel();
+    let hold = Arc::new(Hold {
+        entered: std::sync::Mutex::new(Some(entered_tx)),
+        release: std::sync::Mutex::new(release_rx),
+    });
+    let _hold = cancel_timer::wake_at(Instant::now(), &Waker::from(hold));
+    entered
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the timer thread woke the hold");
+
+    let start = Instant::now();
+    let late = CancelScope::new().with_timeout(Duration::from_millis(1));
+    while start.elapsed() <= Duration::from_millis(2) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(!late.is_cancelled(), "nothing fires while the timer is held");
+    // More new alarms than the list holds before it sweeps (at most twice
+    // what it holds now, or 64).
+    let crowd: Vec<CancelScope> = (0..timer::pending() * 2 + 65)
+        .map(|_| CancelScope::new().with_timeout(Duration::from_secs(3600)))
+        .collect();
+
+    release.send(()).expect("the hold is waiting");
+    let wait = Instant::now();
+    while !late.is_cancelled() && wait.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(
+        late.cause().is_some_and(|c| c.is_deadline_exceeded()),
+        "the passed deadline was lost in the sweep"
+    );
+    drop(crowd);
+}
+
 #[test]
 fn futures_are_send_and_scopes_are_send_and_sync() {
     fn send<T: Send>(_: &T) {}
