@@ -363,7 +363,10 @@ fn a_sweep_keeps_a_deadline_that_has_passed_but_not_fired() {
     while start.elapsed() <= Duration::from_millis(2) {
         std::thread::sleep(Duration::from_millis(1));
     }
-    assert!(!late.is_cancelled(), "nothing fires while the timer is held");
+    assert!(
+        !late.is_cancelled(),
+        "nothing fires while the timer is held"
+    );
     // More new alarms than the list holds before it sweeps (at most twice
     // what it holds now, or 64).
     let crowd: Vec<CancelScope> = (0..timer::pending() * 2 + 65)
