@@ -59,7 +59,8 @@ pub enum Mechanism {
     /// it holds its core and sees the store at once.
     BlockingSpinJoin,
     /// The runtime's own sleep to the deadline, awaited with no work
-    /// ([`where_timers_run`]): tokio's `sleep`, async-io's `Timer`.
+    /// (in `block_on`; on tokio multi-thread, in a task): tokio's `sleep`,
+    /// async-io's `Timer`.
     Sleep(Deadline),
     /// The runtime's own timeout to the deadline around a future that never
     /// completes (tokio `time::timeout`, async-std `future::timeout`, smol
@@ -67,9 +68,9 @@ pub enum Mechanism {
     /// work in it.
     Timeout(Deadline),
     /// `cancel_timer::tokio::sleep` to the deadline, awaited with no work
-    /// ([`where_timers_run`]): on tokio the runtime's own reactor wakes the
-    /// task (a timerfd registered with it), elsewhere cancel-timer's timer
-    /// thread.
+    /// (in `block_on`; on tokio multi-thread, in a task): on tokio the
+    /// runtime's own reactor wakes the task (a timerfd registered with it),
+    /// elsewhere cancel-timer's timer thread.
     PreciseSleep(Deadline),
 }
 
