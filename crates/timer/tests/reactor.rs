@@ -21,7 +21,8 @@ use cancel_timer::{Elapsed, armed};
 /// How long any one wait may take before the test calls it hung.
 const LIMIT: Duration = Duration::from_secs(10);
 
-/// `armed()` is the whole process's: the tests that read it run alone.
+/// `armed()` is the whole process's: every test here arms deadlines, and
+/// some read it, so they run one at a time.
 fn alone() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(PoisonError::into_inner)
@@ -78,6 +79,7 @@ async fn never_early() {
 
 #[test]
 fn never_early_in_block_on_on_current_thread() {
+    let _alone = alone();
     bounded("current-thread block_on", || {
         runtime(false).block_on(never_early());
     });
@@ -85,6 +87,7 @@ fn never_early_in_block_on_on_current_thread() {
 
 #[test]
 fn never_early_in_a_task_on_current_thread() {
+    let _alone = alone();
     bounded("current-thread task", || {
         let rt = runtime(false);
         rt.block_on(rt.spawn(never_early())).expect("no panic");
@@ -93,6 +96,7 @@ fn never_early_in_a_task_on_current_thread() {
 
 #[test]
 fn never_early_in_a_task_on_multi_thread() {
+    let _alone = alone();
     bounded("multi-thread task", || {
         let rt = runtime(true);
         rt.block_on(rt.spawn(never_early())).expect("no panic");
@@ -101,6 +105,7 @@ fn never_early_in_a_task_on_multi_thread() {
 
 #[test]
 fn never_early_in_block_on_on_multi_thread() {
+    let _alone = alone();
     // The timer thread's case: `block_on`'s thread is none of the workers.
     bounded("multi-thread block_on", || {
         runtime(true).block_on(never_early());
@@ -109,6 +114,7 @@ fn never_early_in_block_on_on_multi_thread() {
 
 #[test]
 fn never_early_outside_tokio() {
+    let _alone = alone();
     bounded("smol", || {
         let ex = async_executor::Executor::new();
         async_io::block_on(ex.run(ex.spawn(never_early())));
@@ -117,6 +123,7 @@ fn never_early_outside_tokio() {
 
 #[test]
 fn edge_durations_behave_as_the_thread_timer() {
+    let _alone = alone();
     bounded("edges", || {
         runtime(false).block_on(async {
             // ZERO and the past complete at once; MAX never does.
@@ -188,6 +195,7 @@ fn dropped_before_firing_leaves_nothing() {
 /// nobody drives while the second runs.
 #[test]
 fn each_runtime_has_its_own_reactor() {
+    let _alone = alone();
     bounded("two runtimes, one thread", || {
         let first = runtime(false);
         first.block_on(sleep(Duration::from_millis(1)));
@@ -221,6 +229,7 @@ impl<F: Future + Unpin> Future for Announce<F> {
 /// completes, and not early.
 #[test]
 fn a_runtime_that_shuts_down_hands_its_deadlines_on() {
+    let _alone = alone();
     bounded("shut down", || {
         let rt = runtime(false);
         let d = Duration::from_millis(300);
@@ -249,6 +258,7 @@ fn a_runtime_that_shuts_down_hands_its_deadlines_on() {
 #[test]
 #[should_panic(expected = "IO is disabled")]
 fn a_runtime_without_io_panics_as_tokio_io_does() {
+    let _alone = alone();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
