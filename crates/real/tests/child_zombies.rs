@@ -89,9 +89,11 @@ fn cycles<S: Subject<R>, R: Runtime>(n: usize) {
         let _ = writeln!(
             std::io::stderr().lock(),
             "{} on {}: {n} cancelled children in {elapsed:.2?} ({reaped_by_return} reaped \
-             by the cancel's return), no zombie, descriptors {before} before and after",
+             by the cancel's return), no zombie, descriptors {before} before and after; \
+             {} reaped only after another child's exit in this process so far",
             S::NAME,
-            R::KIND
+            R::KIND,
+            cancel_real::child::nudges()
         );
     }
 }
