@@ -28,7 +28,10 @@ use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
 use cancel_timer::{Sleep, armed, sleep, sleep_until};
+use common::runtime;
 use rustix::time::{ClockId, clock_gettime};
+
+mod common;
 
 fn alone() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
@@ -49,17 +52,6 @@ fn say(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
-fn tokio(multi: bool) -> tokio::runtime::Runtime {
-    if multi {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-    } else {
-        tokio::runtime::Builder::new_current_thread().build()
-    }
-    .expect("a tokio runtime")
-}
-
 /// Sequential 1 ms sleeps on a tokio current-thread runtime: each one
 /// armed, fired by the timer thread and awaited, one after the other. The
 /// CPU per timeout is everything the process spent on it (arming, the timer
@@ -70,7 +62,7 @@ fn tokio(multi: bool) -> tokio::runtime::Runtime {
 fn an_armed_and_fired_timeout_costs_a_little_cpu_not_its_wait() {
     let _alone = alone();
     const N: u32 = 200;
-    let rt = tokio(false);
+    let rt = runtime(false);
     // Start the timer thread and the runtime before counting.
     rt.block_on(sleep(Duration::from_millis(1)));
     let (cpu0, wall0) = (process_cpu(), Instant::now());
@@ -81,7 +73,7 @@ fn an_armed_and_fired_timeout_costs_a_little_cpu_not_its_wait() {
     });
     let (cpu, wall) = (process_cpu() - cpu0, wall0.elapsed());
     // The same loop woken by the runtime's own reactor (`cancel_timer::tokio`).
-    let reactor_rt = tokio_io(false);
+    let reactor_rt = runtime(false);
     reactor_rt.block_on(cancel_timer::tokio::sleep(Duration::from_millis(1)));
     let (re_cpu0, re_wall0) = (process_cpu(), Instant::now());
     reactor_rt.block_on(async {
@@ -129,21 +121,6 @@ fn an_armed_and_fired_timeout_costs_a_little_cpu_not_its_wait() {
     );
 }
 
-/// A tokio runtime with I/O, which the reactor's timerfd needs.
-fn tokio_io(multi: bool) -> tokio::runtime::Runtime {
-    if multi {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_io()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .build()
-    }
-    .expect("a tokio runtime")
-}
-
 /// Arms `n` deadlines an hour away (each polled once, so its entry is in
 /// the timer) and keeps them.
 fn arm_far(n: usize) -> Vec<Sleep> {
@@ -175,7 +152,7 @@ fn idle_share(idle: Duration, on: Armed) -> f64 {
     let (held, rt) = match on {
         Armed::Thread => (arm_far(N), None),
         Armed::Reactor => {
-            let rt = tokio_io(true);
+            let rt = runtime(true);
             for i in 0..N {
                 rt.spawn(cancel_timer::tokio::sleep(
                     Duration::from_secs(3600) + Duration::from_micros(i as u64),
@@ -257,7 +234,7 @@ fn ten_thousand(on: Armed) {
     // Far enough ahead for every task to be spawned and armed first, even
     // unoptimised on a loaded machine.
     const LEAD: Duration = Duration::from_millis(300);
-    let rt = tokio_io(true);
+    let rt = runtime(true);
     rt.block_on(sleep(Duration::from_millis(1)));
     let before = armed();
     let cpu0 = process_cpu();

@@ -17,39 +17,15 @@ use std::time::{Duration, Instant};
 
 use cancel_timer::tokio::{sleep, sleep_until, timeout, timeout_at};
 use cancel_timer::{Elapsed, armed};
+use common::{LIMIT, bounded, runtime};
 
-/// How long any one wait may take before the test calls it hung.
-const LIMIT: Duration = Duration::from_secs(10);
+mod common;
 
 /// `armed()` is the whole process's: every test here arms deadlines, and
 /// some read it, so they run one at a time.
 fn alone() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// `run` on a thread of its own, within [`LIMIT`], so that a hang fails.
-fn bounded(name: &str, run: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        run();
-        let _ = tx.send(());
-    });
-    assert!(rx.recv_timeout(LIMIT).is_ok(), "{name}: hung or panicked");
-}
-
-fn runtime(multi: bool) -> tokio::runtime::Runtime {
-    if multi {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    }
-    .expect("a runtime")
 }
 
 /// Deadlines from 0 to 1 ms, in steps that do not line up with a tick.

@@ -10,14 +10,14 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use cancel_timer::{Elapsed, sleep, sleep_until, timeout};
+use common::{bounded, runtime};
+
+mod common;
 
 /// Deadlines from 0 to 1 ms, in steps that do not line up with a tick.
 fn deadlines() -> impl Iterator<Item = Duration> {
     (0..60).map(|i| Duration::from_micros(17 * i))
 }
-
-/// How long any one wait may take before the test calls it hung.
-const LIMIT: Duration = Duration::from_secs(10);
 
 async fn never_early() {
     for d in deadlines() {
@@ -41,29 +41,8 @@ async fn never_early() {
     assert_eq!(timeout(Duration::ZERO, async { 7 }).await, Ok(7));
 }
 
-/// `fut` within [`LIMIT`], on a thread of its own so that a hang fails.
-fn bounded(name: &str, run: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        run();
-        let _ = tx.send(());
-    });
-    assert!(rx.recv_timeout(LIMIT).is_ok(), "{name}: hung or panicked");
-}
-
 fn on_tokio(multi: bool, fut: impl Future<Output = ()> + Send + 'static) {
-    let rt = if multi {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    }
-    .expect("a runtime");
-    rt.block_on(fut);
+    runtime(multi).block_on(fut);
 }
 
 #[test]
