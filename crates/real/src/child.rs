@@ -62,7 +62,7 @@ const NUDGE_AFTER: Duration = Duration::from_millis(500);
 static NUDGES: AtomicUsize = AtomicUsize::new(0);
 
 /// How many times, in this process, a cancelled child was still not reaped
-/// [`NUDGE_AFTER`] its cancel, so that the watcher ran another child.
+/// half a second after its cancel, so that the watcher ran another child.
 ///
 /// Seen in a soak of 28 000 cancels with two tests running at once: a
 /// child tokio killed on drop (`kill_on_drop`) stayed a zombie past the
