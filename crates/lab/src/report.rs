@@ -53,6 +53,17 @@ pub(crate) struct Machine {
     pub(crate) date: String,
 }
 
+impl Machine {
+    /// "`verb` on <date> — <cpu>, <n> CPUs, <os> <arch>, rustc <version> —
+    /// by `cargo run --release`": where and when a generated block ran.
+    fn provenance(&self, verb: &str) -> String {
+        format!(
+            "{verb} on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`",
+            self.date, self.cpu, self.cpus, self.os, self.arch, self.rustc
+        )
+    }
+}
+
 /// The load average and the CPU count at one moment.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub(crate) struct Conditions {
@@ -404,16 +415,9 @@ impl Report {
     /// The shutdown block `docs/shutdown.md` shows: where and when it ran,
     /// and the table.
     pub(crate) fn shutdown_block(&self) -> String {
-        let m = &self.machine;
         format!(
-            "Observed on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`, \
-             on tokio's multi-thread runtime (two workers).\n\n{}",
-            m.date,
-            m.cpu,
-            m.cpus,
-            m.os,
-            m.arch,
-            m.rustc,
+            "{}, on tokio's multi-thread runtime (two workers).\n\n{}",
+            self.machine.provenance("Observed"),
             crate::shutdown::table(&self.shutdown),
         )
     }
@@ -421,15 +425,9 @@ impl Report {
     /// The real-work block the README and `docs/real-work.md` show: where
     /// and when it ran, and the table.
     pub(crate) fn real_block(&self) -> String {
-        let m = &self.machine;
         format!(
-            "Observed on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`.\n\n{}",
-            m.date,
-            m.cpu,
-            m.cpus,
-            m.os,
-            m.arch,
-            m.rustc,
+            "{}.\n\n{}",
+            self.machine.provenance("Observed"),
             crate::real::table(&self.real),
         )
     }
@@ -437,15 +435,9 @@ impl Report {
     /// The latency section the README and docs show: where and when it ran,
     /// how noisy it was, the latency tables, the floors and the fanouts.
     pub(crate) fn latency_block(&self) -> String {
-        let m = &self.machine;
         format!(
-            "Measured on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`.\n\n{}\n{}\n#### Floors\n\n{}\n#### Fanout: one signal to N tasks, time per task\n\n{}\n#### Fanout: N requests, one per task, time per task\n\n{}",
-            m.date,
-            m.cpu,
-            m.cpus,
-            m.os,
-            m.arch,
-            m.rustc,
+            "{}.\n\n{}\n{}\n#### Floors\n\n{}\n#### Fanout: one signal to N tasks, time per task\n\n{}\n#### Fanout: N requests, one per task, time per task\n\n{}",
+            self.machine.provenance("Measured"),
             table::run_summary(self),
             table::latency(self),
             table::floors(&self.floors, &self.peers.floors),
@@ -457,15 +449,9 @@ impl Report {
     /// The timer block `docs/pitfalls.md` and `docs/results.md` show: where
     /// and when it ran, the bare timers and `timeout_overshoot` per timer.
     pub(crate) fn timers_block(&self) -> String {
-        let m = &self.machine;
         format!(
-            "Measured on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`; load average (1 / 5 / 15 min) {} before, {} after.\n\n{}",
-            m.date,
-            m.cpu,
-            m.cpus,
-            m.os,
-            m.arch,
-            m.rustc,
+            "{}; load average (1 / 5 / 15 min) {} before, {} after.\n\n{}",
+            self.machine.provenance("Measured"),
             table::load(&self.run.before),
             table::load(&self.run.after),
             crate::timers::block(self),
