@@ -54,8 +54,9 @@ pub(crate) struct Machine {
 }
 
 impl Machine {
-    /// "`verb` on <date> — <cpu>, <n> CPUs, <os> <arch>, rustc <version> —
-    /// by `cargo run --release`": where and when a generated block ran.
+    /// `verb`, then the date, the processor, the CPU count, the OS, the
+    /// architecture and rustc's version, then "by `cargo run --release`":
+    /// where and when a generated block ran.
     fn provenance(&self, verb: &str) -> String {
         format!(
             "{verb} on {} — {}, {} CPUs, {} {}, rustc {} — by `cargo run --release`",
